@@ -1,0 +1,628 @@
+"""The record: who claimed what, on what evidence.
+
+Models hold fields, choices and database constraints only. Writes go through
+``claims.services``; reads that join live in ``claims.selectors``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from claims.normalize import normalize_name
+
+# --- shared vocabularies -------------------------------------------------------
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a stored date is known. The date field holds the first day
+    of the known period (the 1st of the month for MONTH, 1 January for YEAR)."""
+
+    DAY = "day", "day"
+    MONTH = "month", "month"
+    YEAR = "year", "year"
+    APPROXIMATE = "approx", "approximate"
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "pending review"
+    ACCEPTED = "accepted", "accepted"
+    REJECTED = "rejected", "rejected"
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+# --- teams ----------------------------------------------------------------------
+
+
+class Team(TimeStamped):
+    """A group of users. The research team curates the record; fact-checking
+    teams read what is published and submit reports, stances and evidence."""
+
+    class Kind(models.TextChoices):
+        RESEARCH = "research", "research team"
+        FACT_CHECKING = "factcheck", "fact-checking team"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="teams")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(TimeStamped):
+    class Role(models.TextChoices):
+        EDITOR = "editor", "editor (reads, submits, reviews what the team may)"
+        READ_ONLY = "readonly", "read-only"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.EDITOR)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="membership_unique_team_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} ({self.get_role_display()})"
+
+
+class TeamOwned(models.Model):
+    """Something a team submitted; who entered it and who reviewed it."""
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    review_status = models.CharField(
+        max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.PENDING, db_index=True
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+# --- actors ---------------------------------------------------------------------
+
+
+class Actor(TimeStamped):
+    """Anyone who holds a position or is alleged to have acted."""
+
+    class Kind(models.TextChoices):
+        STATE = "state", "state"
+        GOVERNMENT = "government", "government or armed force"
+        ARMED_GROUP = "armed_group", "armed group"
+        ORGANISATION = "organisation", "international organisation or body"
+        PERSON = "person", "person"
+        MEDIA = "media", "media outlet"
+        NGO = "ngo", "NGO"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, db_index=True)
+    name = models.CharField("canonical name", max_length=200, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The actor this one belongs to or speaks for: Syrian Arab Air Force → Syrian government; "
+        "Churkin → Russia; Jabhat al-Nusra → al-Qaida.",
+    )
+    description = models.TextField(blank=True)
+    name_valid_from = models.DateField(null=True, blank=True)
+    name_valid_to = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(name_valid_to__isnull=True)
+                | Q(name_valid_from__isnull=True)
+                | Q(name_valid_to__gte=models.F("name_valid_from")),
+                name="actor_name_validity_ordered",
+            ),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="actor_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActorAlias(TimeStamped):
+    """Another name for an actor: "Damascus" for the Syrian government, a
+    transliteration (Julani, Golani), a former name, an acronym."""
+
+    class Kind(models.TextChoices):
+        ALIAS = "alias", "alias"
+        ACRONYM = "acronym", "acronym"
+        TRANSLITERATION = "transliteration", "transliteration"
+        FORMER_NAME = "former", "former name"
+        METONYM = "metonym", "metonym (a capital or seat standing for the actor)"
+
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+    normalized = models.CharField(max_length=200, db_index=True, editable=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ALIAS)
+    # "Damascus" denies (the government) vs capturing Damascus (the city): the
+    # matcher counts such an alias only where it is used as a speaker or agent.
+    ambiguous = models.BooleanField(
+        default=False, help_text="Also names something else (a city, a common word): count it only as a speaker."
+    )
+    language = models.CharField(max_length=16, blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "actor aliases"
+        ordering = ["actor__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["actor", "normalized"], name="alias_unique_per_actor"),
+            models.CheckConstraint(condition=~Q(normalized=""), name="alias_not_blank"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
+                name="alias_validity_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        # Model forms (the admin inline) call clean(); services set it directly.
+        self.normalized = normalize_name(self.name)
+
+
+# --- incidents, claims -------------------------------------------------------------
+
+
+class Incident(TimeStamped):
+    """Something that happened, at a place and a time, known to some precision."""
+
+    class Agent(models.TextChoices):
+        CHLORINE = "chlorine", "chlorine"
+        SARIN = "sarin", "sarin"
+        SULFUR_MUSTARD = "sulfur_mustard", "sulfur mustard"
+        VX = "vx", "VX"
+        OTHER_CHEMICAL = "other_chemical", "other or unidentified chemical"
+        CONVENTIONAL = "conventional", "conventional weapons"
+
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    place_name = models.CharField(max_length=200, blank=True)
+    latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    date_start = models.DateField(null=True, blank=True)
+    date_end = models.DateField(null=True, blank=True, help_text="For a range; empty for a single date.")
+    date_precision = models.CharField(max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    agent = models.CharField(max_length=20, choices=Agent.choices, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date_start", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="incident_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="incident_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="incident_coordinates_paired",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_end__isnull=True) | Q(date_start__isnull=False, date_end__gte=models.F("date_start")),
+                name="incident_date_range_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Claim(TimeStamped):
+    """A proposition whose truth is contested: who did it, or whether it happened."""
+
+    class Kind(models.TextChoices):
+        ATTRIBUTION = "attribution", "attribution (who did it)"
+        EVENT = "event", "event (did it happen)"
+        STATEMENT = "statement", "statement (someone said so)"
+        OTHER = "other", "other"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "draft"
+        PUBLISHED = "published", "published"
+
+    title = models.CharField(max_length=300)
+    text = models.TextField("proposition", help_text="The claim as one plain sentence.")
+    kind = models.CharField(max_length=16, choices=Kind.choices, db_index=True)
+    alleged_perpetrator = models.ForeignKey(
+        Actor, on_delete=models.PROTECT, null=True, blank=True, related_name="alleged_claims"
+    )
+    incidents = models.ManyToManyField(Incident, blank=True, related_name="claims")
+    scope_start = models.DateField("time scope from", null=True, blank=True)
+    scope_end = models.DateField("time scope to", null=True, blank=True)
+    scope_precision = models.CharField(max_length=8, choices=DatePrecision.choices, default=DatePrecision.MONTH)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="claims")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords(m2m_fields=[incidents, tags])
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="attribution") | Q(alleged_perpetrator__isnull=False),
+                name="claim_attribution_names_perpetrator",
+            ),
+            models.CheckConstraint(
+                condition=Q(scope_end__isnull=True)
+                | Q(scope_start__isnull=False, scope_end__gte=models.F("scope_start")),
+                name="claim_scope_ordered",
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# --- sources, reports, submissions --------------------------------------------------
+
+
+class Source(TimeStamped):
+    """An outlet or issuing body: AFP, Reuters, the OPCW, the UN Security Council."""
+
+    class Kind(models.TextChoices):
+        NEWS_AGENCY = "agency", "news agency"
+        NEWSPAPER = "newspaper", "newspaper or magazine"
+        BROADCASTER = "broadcaster", "broadcaster"
+        DIGEST = "digest", "news digest"
+        ORGANISATION = "organisation", "international organisation or body"
+        GOVERNMENT = "government", "government"
+        NGO = "ngo", "NGO"
+        OTHER = "other", "other"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(
+        Actor,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sources",
+        help_text="The actor this source is, when it also takes positions (the OPCW).",
+    )
+    url = models.URLField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Report(TimeStamped):
+    """One article or document. Unique on a hash of its normalised text, so the
+    same text submitted twice is one Report with two Submissions."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "waiting to be matched"
+        PROCESSING = "processing", "being matched"
+        PROCESSED = "processed", "matched"
+        FAILED = "failed", "failed (see last error; can be retried)"
+        UNSUPPORTED_LANGUAGE = "language", "not matched: language"
+        CITED = "cited", "cited only (no text)"
+
+    title = models.CharField(max_length=500)
+    text = models.TextField(blank=True)
+    # NULL for cited reports with no text; NULLs never collide in a unique index.
+    text_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    url = models.URLField(max_length=2000, blank=True)
+    document_symbol = models.CharField(
+        max_length=100, blank=True, db_index=True, help_text="UN or OPCW symbol, e.g. S/2016/738 or EC-94/DG.1."
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, null=True, blank=True, related_name="reports")
+    published_on = models.DateField(null=True, blank=True)
+    published_precision = models.CharField(max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    language = models.CharField(max_length=16, blank=True)
+    cited_by = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="cites", help_text="Reports that cite this one."
+    )
+
+    # Processing bookkeeping: the database, not the queue, is the record.
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    matcher_version = models.CharField(max_length=64, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["text"])
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(text="", text_hash__isnull=True) | (~Q(text="") & Q(text_hash__isnull=False)),
+                name="report_hash_iff_text",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="processing") | Q(lease_expires_at__isnull=False),
+                name="report_processing_has_lease",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Submission(models.Model):
+    """One upload or API call and the Reports it produced. A duplicate upload
+    is its own Submission linked to the existing Report."""
+
+    class Channel(models.TextChoices):
+        ADMIN_TEXT = "admin_text", "pasted in the admin"
+        ADMIN_FILE = "admin_file", "file uploaded in the admin"
+        API = "api", "API"
+        URL = "url", "fetched from a URL"
+        FEED = "feed", "feed"
+        DEMO = "demo", "demo data"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "received"
+        PARSED = "parsed", "parsed into reports"
+        FAILED = "failed", "could not be parsed (kept; can be retried)"
+
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="submissions"
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="submissions")
+    created_at = models.DateTimeField(auto_now_add=True)
+    raw_sha256 = models.CharField(max_length=64, db_index=True)
+    raw_file = models.FileField(upload_to="submissions/%Y/%m/", blank=True, help_text="The upload exactly as received.")
+    filename = models.CharField(max_length=300, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    # NULL, not "", when absent: the per-team unique constraint ignores NULLs.
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    error = models.TextField(blank=True)
+    reports = models.ManyToManyField(Report, blank=True, related_name="submissions")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="submission_idempotency_key_unique_per_team",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.filename or self.url or self.raw_sha256[:12]}"
+
+
+# --- stances and evidence ------------------------------------------------------------
+
+
+class Position(models.TextChoices):
+    ASSERTS = "asserts", "asserts"
+    DENIES = "denies", "denies"
+    DISPUTES = "disputes", "disputes the evidence or the process"
+    ACKNOWLEDGES = "acknowledges", "acknowledges the event without attributing it"
+    RETRACTS = "retracts", "retracts"
+    CALLS_FOR_INVESTIGATION = "calls_investigation", "calls for investigation"
+
+
+class Confidence(models.IntegerChoices):
+    """DOMAIN.md's ordered scale of confidence wording, strongest first."""
+
+    COMPREHENSIVELY_CONFIRMED = 8, "comprehensively confirmed"
+    CONFIRMED = 7, "confirmed"
+    HIGH_DEGREE = 6, "high degree of confidence"
+    REASONABLE_GROUNDS = 5, "reasonable grounds to believe"
+    SUFFICIENT_INFORMATION = 4, "sufficient information to conclude"
+    LIKELY = 3, "likely"
+    CREDIBLY_SUBSTANTIATED = 2, "credibly substantiated"
+    UNVERIFIED = 1, "unverified allegation"
+
+
+class Stance(TimeStamped, TeamOwned):
+    """One actor's position on one claim, as stated on a date. A later stance
+    by the same actor records a change of position; nothing is overwritten."""
+
+    class QuoteKind(models.TextChoices):
+        VERBATIM = "verbatim", "verbatim"
+        PARAPHRASE = "paraphrase", "paraphrase"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="stances")
+    actor = models.ForeignKey(
+        Actor, on_delete=models.PROTECT, related_name="stances", help_text="Who holds the position."
+    )
+    speaker = models.ForeignKey(
+        Actor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="spoken_stances",
+        help_text="The person who said it, when known.",
+    )
+    speaker_description = models.CharField(
+        max_length=200, blank=True, help_text='For unnamed speakers: "a Security Council diplomat".'
+    )
+    position = models.CharField(max_length=24, choices=Position.choices, db_index=True)
+    stated_on = models.DateField(null=True, blank=True)
+    stated_precision = models.CharField(max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    quote = models.TextField(blank=True)
+    quote_kind = models.CharField(max_length=16, choices=QuoteKind.choices, default=QuoteKind.VERBATIM)
+    report = models.ForeignKey(
+        Report,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stances",
+        help_text="Where it was reported.",
+    )
+    confidence_wording = models.CharField(max_length=300, blank=True, help_text="Verbatim, as the body worded it.")
+    confidence = models.PositiveSmallIntegerField(choices=Confidence.choices, null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim", "-stated_on", "actor__name"]
+        indexes = [models.Index(fields=["claim", "actor", "stated_on"], name="stance_claim_actor_date")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(position=""), name="stance_has_position"),
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__gte=1, confidence__lte=8),
+                name="stance_confidence_on_scale",
+            ),
+            models.CheckConstraint(condition=Q(quote="") | ~Q(quote_kind=""), name="stance_quote_kind_given"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id and self.actor.name} {self.position} “{self.claim_id and self.claim.title}”"
+
+
+class Evidence(TimeStamped, TeamOwned):
+    """Something that bears on a claim: a document, a testimony, a lab result."""
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", "document"
+        REPORT = "report", "news or agency report"
+        TESTIMONY = "testimony", "witness testimony"
+        SAMPLE_ANALYSIS = "sample", "sample analysis"
+        IMAGERY = "imagery", "imagery (photo, video, satellite)"
+        MUNITION = "munition", "munition remnants"
+        MEDICAL = "medical", "medical record"
+        OTHER = "other", "other"
+
+    class Relation(models.TextChoices):
+        SUPPORTS = "supports", "supports"
+        CONTRADICTS = "contradicts", "contradicts"
+        # An accepted matcher flag says a report bears on a claim, not which way.
+        DISCUSSES = "discusses", "discusses (neither supports nor contradicts)"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    relation = models.CharField(max_length=16, choices=Relation.choices)
+    description = models.TextField()
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, null=True, blank=True, related_name="evidence")
+    url = models.URLField(max_length=2000, blank=True)
+    file = models.FileField(upload_to="evidence/%Y/%m/", blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        ordering = ["claim", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(report__isnull=False) | ~Q(url="") | ~Q(file=""), name="evidence_has_report_url_or_file"
+            ),
+            models.CheckConstraint(condition=Q(file="") | ~Q(file_sha256=""), name="evidence_file_has_sha256"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.relation} “{self.claim_id and self.claim.title}”"
+
+
+# --- matcher output ------------------------------------------------------------------
+
+
+class Flag(TimeStamped):
+    """The matcher's proposal that a report bears on a claim. One row per pair
+    whatever its status: a re-run updates only flags still NEW."""
+
+    class Tier(models.TextChoices):
+        SUGGESTED = "suggested", "suggested"
+        STRONG = "strong", "strong"
+
+    class Status(models.TextChoices):
+        NEW = "new", "new"
+        ACCEPTED = "accepted", "accepted"
+        REJECTED = "rejected", "rejected"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="flags")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="flags")
+    score = models.FloatField()
+    tier = models.CharField(max_length=16, choices=Tier.choices)
+    passages = models.JSONField(default=list, blank=True, help_text="The passages that matched, with their scores.")
+    matched_actors = models.JSONField(default=list, blank=True)
+    matched_terms = models.JSONField(default=list, blank=True)
+    matcher_version = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW, db_index=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    evidence = models.OneToOneField(
+        Evidence, on_delete=models.SET_NULL, null=True, blank=True, related_name="flag", editable=False
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-score"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "claim"], name="flag_unique_report_claim"),
+            models.CheckConstraint(condition=Q(score__gte=0), name="flag_score_non_negative"),
+            models.CheckConstraint(
+                condition=Q(status="new") | Q(reviewed_at__isnull=False), name="flag_reviewed_has_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} ↔ {self.claim_id} ({self.tier}, {self.score:.2f})"

@@ -1,0 +1,83 @@
+"""Per-role users and clients, so permission tests are cheap to write.
+
+Roles: a researcher (research team, staff), a fact-checking team member, a
+member of another fact-checking team, a read-only member, and anonymous.
+"""
+
+import pytest
+from django.test import Client
+
+from claims.models import Membership, Team
+from tests import factories
+
+
+@pytest.fixture
+def research_team(db):
+    return factories.TeamFactory(name="Research", slug="research", kind=Team.Kind.RESEARCH)
+
+
+@pytest.fixture
+def factcheck_team(db):
+    return factories.TeamFactory(name="Checkers", slug="checkers", kind=Team.Kind.FACT_CHECKING)
+
+
+@pytest.fixture
+def other_team(db):
+    return factories.TeamFactory(name="Other checkers", slug="other-checkers", kind=Team.Kind.FACT_CHECKING)
+
+
+def _member(team, username, role=Membership.Role.EDITOR, **user_fields):
+    user = factories.UserFactory(username=username, **user_fields)
+    factories.MembershipFactory(team=team, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def researcher(research_team):
+    return _member(research_team, "researcher", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def team_member(factcheck_team):
+    return _member(factcheck_team, "checker")
+
+
+@pytest.fixture
+def other_team_member(other_team):
+    return _member(other_team, "other-checker")
+
+
+@pytest.fixture
+def read_only_member(factcheck_team):
+    return _member(factcheck_team, "reader", role=Membership.Role.READ_ONLY)
+
+
+def _client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def researcher_client(researcher):
+    return _client_for(researcher)
+
+
+@pytest.fixture
+def factchecker_client(team_member):
+    return _client_for(team_member)
+
+
+@pytest.fixture
+def other_team_client(other_team_member):
+    return _client_for(other_team_member)
+
+
+@pytest.fixture
+def read_only_client(read_only_member):
+    return _client_for(read_only_member)
+
+
+@pytest.fixture
+def anonymous_client():
+    return Client()

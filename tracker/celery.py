@@ -1,0 +1,11 @@
+"""The Celery application: reads the ``CELERY_*`` settings and finds ``tasks.py`` modules."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+
+app = Celery("tracker")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
