@@ -626,3 +626,74 @@ class Flag(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.report_id} ↔ {self.claim_id} ({self.tier}, {self.score:.2f})"
+
+
+class MatcherState(models.Model):
+    """A counter workers compare with the one they loaded: bumped whenever a
+    claim, an alias or an incident the index is built from changes, so every
+    worker process rebuilds its claim index on its next task."""
+
+    key = models.CharField(max_length=50, unique=True)
+    version = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version}"
+
+
+class ClaimEmbedding(models.Model):
+    """A claim's sentence embedding, cached by the hash of the text it was
+    computed from: only claims whose text changed are encoded again."""
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="embedding")
+    content_hash = models.CharField(max_length=64)
+    model_name = models.CharField(max_length=200)
+    vector = models.BinaryField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"embedding of claim {self.claim_id}"
+
+
+# --- feeds -------------------------------------------------------------------------------
+
+
+class Feed(TimeStamped):
+    """An RSS or Atom feed polled on a schedule (Celery beat); new entries become Reports."""
+
+    name = models.CharField(max_length=200)
+    url = models.URLField(max_length=2000, unique=True)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, null=True, blank=True, related_name="feeds")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="feeds")
+    active = models.BooleanField(default=True)
+    poll_interval_minutes = models.PositiveIntegerField(default=30)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    etag = models.CharField(max_length=300, blank=True)
+    modified = models.CharField(max_length=100, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=Q(poll_interval_minutes__gte=1), name="feed_interval_positive")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FeedEntry(models.Model):
+    """An entry already taken from a feed, so a poll never ingests it twice."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="entries")
+    guid = models.CharField(max_length=1000)
+    link = models.URLField(max_length=2000, blank=True)
+    report = models.ForeignKey(Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="feed_entries")
+    seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "feed entries"
+        constraints = [models.UniqueConstraint(fields=["feed", "guid"], name="feed_entry_unique_guid")]
+
+    def __str__(self) -> str:
+        return self.guid
