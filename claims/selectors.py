@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
 from claims.models import Actor, Claim, Evidence, Flag, Membership, ReviewStatus, Stance, Team
 from claims.normalize import normalize_name
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
 def user_is_researcher(user: AnyUser) -> bool:
@@ -21,7 +20,7 @@ def user_is_researcher(user: AnyUser) -> bool:
     cached = getattr(user, "_is_researcher", None)
     if cached is None:
         cached = Membership.objects.filter(user=user, team__kind=Team.Kind.RESEARCH).exists()
-        user._is_researcher = cached  # type: ignore[union-attr]
+        setattr(user, "_is_researcher", cached)  # noqa: B010 (a per-request cache on the user object)
     return cached
 
 

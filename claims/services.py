@@ -8,7 +8,7 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -30,8 +30,6 @@ from claims.models import (
 )
 from claims.normalize import normalize_name, sha256_bytes, text_hash
 from claims.selectors import user_is_researcher
-
-User = AbstractBaseUser
 
 
 def _record_user(obj: Any, user: User | None) -> None:

@@ -1,0 +1,46 @@
+# The two quick-start commands: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Tests run against the machine's PostgreSQL and Redis unless told otherwise.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run setup install test test-sqlite lint check clean
+
+run: setup
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+# Embedded default: SQLite, Celery tasks in-process, demo data, an admin login.
+setup: install
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py load_demo
+	DEBUG=1 $(PY) manage.py create_demo_users
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	SECRET_KEY=typecheck $(VENV)/bin/mypy claims tracker
+
+check: install
+	SECRET_KEY=check DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py check --fail-level WARNING
+	SECRET_KEY=check DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+# The whole suite on PostgreSQL, with the real-worker tests on Redis.
+test: lint check
+	DATABASE_URL=$(TEST_DATABASE_URL) TEST_BROKER_URL=$(TEST_BROKER_URL) $(VENV)/bin/pytest
+
+# A quick run of the embedded default (SQLite, tasks in-process).
+test-sqlite: install
+	$(VENV)/bin/pytest -m "not integration" -q -p no:randomly tests/test_smoke.py tests/test_demo.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 private-media staticfiles

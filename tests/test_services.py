@@ -1,0 +1,127 @@
+"""Writes through the services: review state, history, evidence links, dedup."""
+
+import hashlib
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from claims import services
+from claims.models import Evidence, Flag, Position, Report, ReviewStatus, Stance, Submission
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_researchers_stance_is_the_record_at_once_and_history_names_them(researcher):
+    claim, actor = factories.ClaimFactory(), factories.ActorFactory(name="Russia")
+    stance = services.stance_record(claim=claim, actor=actor, position=Position.DISPUTES, user=researcher)
+    assert stance.review_status == ReviewStatus.ACCEPTED
+    assert stance.reviewed_by == researcher
+    (record,) = stance.history.all()
+    assert record.history_type == "+"
+    assert record.history_user == researcher
+
+
+def test_team_members_stance_waits_for_review(team_member, factcheck_team, researcher):
+    claim, actor = factories.ClaimFactory(), factories.ActorFactory()
+    stance = services.stance_record(
+        claim=claim, actor=actor, position=Position.DENIES, user=team_member, team=factcheck_team
+    )
+    assert stance.review_status == ReviewStatus.PENDING
+    changed = services.stances_review(stances=[stance], reviewer=researcher, decision=ReviewStatus.ACCEPTED)
+    assert changed == 1
+    stance.refresh_from_db()
+    assert (stance.review_status, stance.reviewed_by) == (ReviewStatus.ACCEPTED, researcher)
+    latest = stance.history.latest()
+    assert latest.history_user == researcher
+    assert latest.review_status == ReviewStatus.ACCEPTED
+    # Reviewing again to the same decision changes nothing and records nothing.
+    assert services.stances_review(stances=[stance], reviewer=researcher, decision=ReviewStatus.ACCEPTED) == 0
+    assert stance.history.count() == 2
+
+
+def test_review_decision_must_be_accept_or_reject(researcher):
+    stance = factories.StanceFactory(review_status=ReviewStatus.PENDING)
+    with pytest.raises(Exception, match="accepted or rejected"):
+        services.stances_review(stances=[stance], reviewer=researcher, decision="maybe")
+
+
+def test_a_change_of_position_is_a_new_stance(researcher):
+    claim, actor = factories.ClaimFactory(), factories.ActorFactory()
+    services.stance_record(claim=claim, actor=actor, position=Position.DISPUTES, user=researcher)
+    services.stance_record(claim=claim, actor=actor, position=Position.DENIES, user=researcher)
+    assert list(Stance.objects.filter(claim=claim).values_list("position", flat=True).order_by("id")) == [
+        Position.DISPUTES,
+        Position.DENIES,
+    ]
+
+
+def test_evidence_file_gets_its_sha256(researcher):
+    content = b"%PDF-1.4 lab results"
+    evidence = services.evidence_add(
+        claim=factories.ClaimFactory(),
+        kind=Evidence.Kind.SAMPLE_ANALYSIS,
+        relation=Evidence.Relation.SUPPORTS,
+        description="OPCW sample analysis",
+        user=researcher,
+        file=SimpleUploadedFile("analysis.pdf", content, content_type="application/pdf"),
+    )
+    assert evidence.file_sha256 == hashlib.sha256(content).hexdigest()
+    assert evidence.file.read() == content
+
+
+def test_evidence_needs_a_report_url_or_file(researcher):
+    with pytest.raises(Exception, match="report|url|file"):
+        services.evidence_add(
+            claim=factories.ClaimFactory(),
+            kind=Evidence.Kind.TESTIMONY,
+            relation=Evidence.Relation.SUPPORTS,
+            description="no pointer",
+            user=researcher,
+        )
+
+
+def test_accepting_a_flag_links_the_report_as_evidence_once(researcher):
+    flag = factories.FlagFactory()
+    services.flag_review(flag=flag, reviewer=researcher, decision=Flag.Status.ACCEPTED)
+    services.flag_review(flag=flag, reviewer=researcher, decision=Flag.Status.ACCEPTED)
+    flag.refresh_from_db()
+    (evidence,) = Evidence.objects.filter(claim=flag.claim)
+    assert evidence.report == flag.report
+    assert flag.evidence == evidence
+    assert (flag.status, flag.reviewed_by) == (Flag.Status.ACCEPTED, researcher)
+    assert flag.reviewed_at is not None
+
+
+def test_rejecting_a_flag_records_the_reviewer_and_adds_no_evidence(researcher):
+    flag = factories.FlagFactory()
+    services.flag_review(flag=flag, reviewer=researcher, decision=Flag.Status.REJECTED)
+    flag.refresh_from_db()
+    assert (flag.status, flag.reviewed_by) == (Flag.Status.REJECTED, researcher)
+    assert not Evidence.objects.exists()
+    assert flag.history.latest().history_user == researcher
+
+
+def test_same_text_twice_is_one_report_with_two_submissions():
+    first = services.submission_create(channel=Submission.Channel.ADMIN_TEXT, raw=b"Damascus denies it.")
+    second = services.submission_create(channel=Submission.Channel.ADMIN_TEXT, raw=b"damascus  denies it.")
+    report, created = services.report_store(submission=first, title="A", text="Damascus denies it.")
+    again, created_again = services.report_store(submission=second, title="A copy", text="damascus  denies it.")
+    assert (created, created_again) == (True, False)
+    assert again == report
+    assert set(report.submissions.all()) == {first, second}
+    assert Report.objects.count() == 1
+
+
+def test_a_report_without_text_is_kept_as_cited():
+    submission = services.submission_create(channel=Submission.Channel.DEMO, raw=b"digest")
+    report, created = services.report_store(submission=submission, title="Syria Using Chemical Weapons", text="")
+    assert created
+    assert (report.status, report.text_hash) == (Report.Status.CITED, None)
+
+
+def test_alias_add_normalises_and_is_idempotent():
+    actor = factories.ActorFactory(name="Abu Mohammed al-Jolani")
+    first = services.actor_alias_add(actor=actor, name=" Julani ")
+    assert (first.name, first.normalized) == ("Julani", "julani")
+    assert services.actor_alias_add(actor=actor, name="JULANI") == first

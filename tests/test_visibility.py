@@ -1,0 +1,58 @@
+"""Unpublished claims and pending submissions are seen only by their team and by researchers."""
+
+import pytest
+
+from claims import selectors
+from claims.models import Claim, ReviewStatus
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def planted(factcheck_team, other_team):
+    """Another team's unpublished claim and pending stance, next to published, accepted ones."""
+    published = factories.ClaimFactory(title="published", status=Claim.Status.PUBLISHED)
+    draft = factories.ClaimFactory(title="other team's draft", status=Claim.Status.DRAFT, team=other_team)
+    own_draft = factories.ClaimFactory(title="own draft", status=Claim.Status.DRAFT, team=factcheck_team)
+    accepted = factories.StanceFactory(claim=published, review_status=ReviewStatus.ACCEPTED)
+    pending = factories.StanceFactory(claim=published, review_status=ReviewStatus.PENDING, team=other_team)
+    own_pending = factories.StanceFactory(claim=published, review_status=ReviewStatus.PENDING, team=factcheck_team)
+    on_draft = factories.StanceFactory(claim=draft, review_status=ReviewStatus.ACCEPTED, team=other_team)
+    evidence = factories.EvidenceFactory(claim=published, review_status=ReviewStatus.PENDING, team=other_team)
+    return locals()
+
+
+def test_team_member_sees_published_and_own_team_only(team_member, planted):
+    assert set(selectors.claims_visible_to(team_member)) == {planted["published"], planted["own_draft"]}
+    assert set(selectors.stances_visible_to(team_member)) == {planted["accepted"], planted["own_pending"]}
+    assert not selectors.evidence_visible_to(team_member).exists()
+
+
+def test_researcher_sees_everything(researcher, planted):
+    assert selectors.claims_visible_to(researcher).count() == 3
+    assert selectors.stances_visible_to(researcher).count() == 4
+    assert selectors.user_is_researcher(researcher)
+
+
+def test_anonymous_sees_published_and_accepted_only(planted):
+    from django.contrib.auth.models import AnonymousUser
+
+    anonymous = AnonymousUser()
+    assert list(selectors.claims_visible_to(anonymous)) == [planted["published"]]
+    assert list(selectors.stances_visible_to(anonymous)) == [planted["accepted"]]
+    assert not selectors.user_is_researcher(anonymous)
+
+
+def test_inactive_researcher_is_not_a_researcher(researcher):
+    researcher.is_active = False
+    assert not selectors.user_is_researcher(researcher)
+
+
+def test_actor_found_by_any_alias():
+    government = factories.ActorFactory(name="Syrian government")
+    for alias in ("Damascus", "Assad government", "Syrian Arab Republic"):
+        factories.ActorAliasFactory(actor=government, name=alias)
+    assert list(selectors.actors_matching_name("assad  GOVERNMENT")) == [government]
+    assert list(selectors.actors_matching_name("Syrian government")) == [government]
+    assert not selectors.actors_matching_name("Moscow").exists()
