@@ -381,6 +381,7 @@ class Report(TimeStamped):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True, help_text="When a matching task was last sent.")
     last_error = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     matcher_version = models.CharField(max_length=64, blank=True)

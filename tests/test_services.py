@@ -3,6 +3,7 @@
 import hashlib
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from claims import services
@@ -71,7 +72,7 @@ def test_evidence_file_gets_its_sha256(researcher):
 
 
 def test_evidence_needs_a_report_url_or_file(researcher):
-    with pytest.raises(Exception, match="report|url|file"):
+    with pytest.raises(ValidationError, match=r"report|url|file"):
         services.evidence_add(
             claim=factories.ClaimFactory(),
             kind=Evidence.Kind.TESTIMONY,

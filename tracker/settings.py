@@ -139,6 +139,17 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # expired lease means the worker died and the sweep may re-enqueue the report.
 REPORT_LEASE_SECONDS = env.int("REPORT_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
 REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=5)
+# A PENDING report whose task was sent this long ago and never started is sent again.
+REPORT_REQUEUE_SECONDS = env.int("REPORT_REQUEUE_SECONDS", default=300)
+
+CELERY_TASK_ROUTES = {
+    "claims.tasks.match_report": {"queue": "reports"},
+    "claims.tasks.sweep_reports": {"queue": "reports"},
+    "claims.tasks.rematch_claim": {"queue": "archive"},
+}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-reports": {"task": "claims.tasks.sweep_reports", "schedule": env.int("SWEEP_INTERVAL_SECONDS", default=60)},
+}
 
 LOGGING = {
     "version": 1,
@@ -160,3 +171,4 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
+FORMS_URLFIELD_ASSUME_HTTPS = True

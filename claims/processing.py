@@ -1,0 +1,170 @@
+"""Matching a stored report against the claims, with the database as the record.
+
+The queue only carries report ids. Whether a report still needs work, how
+often it was tried and who holds it is in the Report row: a task takes a
+*lease* (status PROCESSING until ``lease_expires_at``) with a conditional
+update, counting the attempt before any work starts. A worker that dies leaves
+an expired lease that the sweep re-enqueues; a report that has used up its
+attempts is marked FAILED with its error, visible in the admin and retryable.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from claims.models import Flag, Report
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FlagProposal:
+    """What the matcher proposes for one claim, in storable form."""
+
+    claim_id: int
+    score: float
+    tier: str
+    passages: list[dict]
+    matched_actors: list[dict]
+    matched_terms: list[str]
+
+
+def _lease_until(now: datetime.datetime) -> datetime.datetime:
+    return now + datetime.timedelta(seconds=settings.REPORT_LEASE_SECONDS)
+
+
+def report_lease(*, report_id: int) -> Report | None:
+    """Take a report for matching, or None if another worker holds it, it is
+    done, or it has used up its attempts (then it is marked FAILED).
+
+    The attempt is counted here, before any work, so a report that kills its
+    worker still uses up attempts and cannot block the queue for ever."""
+    now = timezone.now()
+    takeable = Q(status=Report.Status.PENDING) | Q(status=Report.Status.PROCESSING, lease_expires_at__lt=now)
+    taken = Report.objects.filter(takeable, pk=report_id, attempts__lt=settings.REPORT_MAX_ATTEMPTS).update(
+        status=Report.Status.PROCESSING, attempts=F("attempts") + 1, lease_expires_at=_lease_until(now)
+    )
+    if taken:
+        return Report.objects.select_related("source").get(pk=report_id)
+    exhausted = Report.objects.filter(takeable, pk=report_id, attempts__gte=settings.REPORT_MAX_ATTEMPTS).update(
+        status=Report.Status.FAILED,
+        lease_expires_at=None,
+        last_error=f"Gave up after {settings.REPORT_MAX_ATTEMPTS} attempts; the last one did not finish "
+        "(the worker crashed or was killed). Earlier errors, if any, were recorded on each attempt.",
+    )
+    if exhausted:
+        logger.error("report %s failed: attempts exhausted", report_id)
+    return None
+
+
+def report_lease_release_failed(*, report: Report, error: str) -> None:
+    """Record an error from this attempt. The report goes back to PENDING for
+    the sweep to retry, or to FAILED once its attempts are used up."""
+    status = Report.Status.FAILED if report.attempts >= settings.REPORT_MAX_ATTEMPTS else Report.Status.PENDING
+    Report.objects.filter(pk=report.pk, status=Report.Status.PROCESSING, attempts=report.attempts).update(
+        status=status, lease_expires_at=None, last_error=error[:10_000]
+    )
+    logger.warning("report %s attempt %s failed: %s", report.pk, report.attempts, error.splitlines()[0][:200])
+
+
+def flags_store(*, report: Report, proposals: Iterable[FlagProposal], matcher_version: str) -> dict[str, int]:
+    """Write the matcher's proposals: one row per (report, claim) pair. A pair
+    already reviewed is left alone, so a rejected flag stays rejected; a NEW
+    flag is updated in place. Safe to run twice and under concurrency."""
+    counts = {"created": 0, "updated": 0, "kept_reviewed": 0}
+    proposals = list(proposals)
+    existing = {f.claim_id: f for f in Flag.objects.filter(report=report, claim_id__in=[p.claim_id for p in proposals])}
+    for proposal in proposals:
+        fields = {
+            "score": proposal.score,
+            "tier": proposal.tier,
+            "passages": proposal.passages,
+            "matched_actors": proposal.matched_actors,
+            "matched_terms": proposal.matched_terms,
+            "matcher_version": matcher_version,
+        }
+        flag = existing.get(proposal.claim_id)
+        if flag is None:
+            try:
+                with transaction.atomic():
+                    Flag.objects.create(report=report, claim_id=proposal.claim_id, **fields)
+                counts["created"] += 1
+                continue
+            except IntegrityError:
+                # Another run stored this pair first; fall through to update it.
+                flag = Flag.objects.get(report=report, claim_id=proposal.claim_id)
+        if flag.status != Flag.Status.NEW:
+            counts["kept_reviewed"] += 1
+            continue
+        updated = Flag.objects.filter(pk=flag.pk, status=Flag.Status.NEW).update(**fields, updated_at=timezone.now())
+        counts["updated"] += updated
+    return counts
+
+
+def report_complete(*, report: Report, proposals: Sequence[FlagProposal], matcher_version: str) -> dict[str, int]:
+    """Store the flags and mark the report PROCESSED, in one transaction, only
+    if this attempt still holds the lease (a slower duplicate changes nothing)."""
+    with transaction.atomic():
+        still_ours = Report.objects.select_for_update().filter(
+            pk=report.pk, status=Report.Status.PROCESSING, attempts=report.attempts
+        )
+        if not still_ours.exists():
+            return {"created": 0, "updated": 0, "kept_reviewed": 0}
+        counts = flags_store(report=report, proposals=proposals, matcher_version=matcher_version)
+        still_ours.update(
+            status=Report.Status.PROCESSED,
+            lease_expires_at=None,
+            processed_at=timezone.now(),
+            matcher_version=matcher_version,
+            last_error="",
+        )
+    return counts
+
+
+def report_mark_unsupported_language(*, report: Report) -> None:
+    Report.objects.filter(pk=report.pk, status=Report.Status.PROCESSING, attempts=report.attempts).update(
+        status=Report.Status.UNSUPPORTED_LANGUAGE,
+        lease_expires_at=None,
+        processed_at=timezone.now(),
+        last_error=f"Not matched: the matcher does not handle language {report.language!r}.",
+    )
+
+
+def reports_retry(*, reports: Iterable[Report]) -> list[int]:
+    """Give failed reports a fresh set of attempts (the admin's "retry" action).
+    Returns the ids put back to PENDING; the caller enqueues them."""
+    ids = [r.pk for r in reports]
+    retryable = Report.objects.filter(
+        pk__in=ids, status__in=[Report.Status.FAILED, Report.Status.PENDING, Report.Status.UNSUPPORTED_LANGUAGE]
+    )
+    retry_ids = list(retryable.values_list("pk", flat=True))
+    retryable.update(status=Report.Status.PENDING, attempts=0, lease_expires_at=None)
+    return retry_ids
+
+
+def reports_mark_enqueued(*, report_ids: Sequence[int]) -> None:
+    Report.objects.filter(pk__in=report_ids).update(enqueued_at=timezone.now())
+
+
+def reports_needing_work(*, requeue_after_seconds: int, limit: int = 1000) -> list[int]:
+    """Reports the sweep should (re-)enqueue: PENDING and not sent recently
+    (their message may be lost, e.g. sent while the broker was down) or
+    PROCESSING with an expired lease (their worker died)."""
+    now = timezone.now()
+    stale = now - datetime.timedelta(seconds=requeue_after_seconds)
+    return list(
+        Report.objects.filter(
+            Q(status=Report.Status.PENDING) & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale))
+            | Q(status=Report.Status.PROCESSING, lease_expires_at__lt=now)
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
