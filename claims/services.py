@@ -245,3 +245,359 @@ def report_store(
         return report, False
     submission.reports.add(report)
     return report, True
+
+
+# --- ingestion ---
+# Files, pasted text, URLs and feeds become a Submission (kept raw, first) and
+# then Reports. Parsing runs outside any transaction (it can take seconds, in a
+# sandboxed child process); storing the reports is one transaction, and
+# matching is enqueued only after it commits.
+
+import logging  # noqa: E402
+from pathlib import PurePosixPath  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
+
+from django.core.files.base import ContentFile  # noqa: E402
+from django.core.validators import URLValidator  # noqa: E402
+from django.utils.text import get_valid_filename  # noqa: E402
+
+from claims.ingest.extract import Extracted, ExtractionError, extract  # noqa: E402
+from claims.ingest.feeds import FeedError, parse_feed  # noqa: E402
+from claims.ingest.fetch import Fetcher, FetchError, FetchRefused, fetch  # noqa: E402
+from claims.ingest.language import detect_language, is_supported  # noqa: E402
+from claims.ingest.split import Article, Document, Reference, derive_title, split_document  # noqa: E402
+from claims.models import Feed, FeedEntry  # noqa: E402
+
+_ingest_logger = logging.getLogger("claims.ingest")
+
+
+def _raw_file_name(filename: str, digest: str) -> str:
+    """Storage name for the raw upload: the hash keeps it unique, the original
+    name (shortened, made safe) keeps it recognisable. FileField's column
+    holds 100 characters, upload_to's dated folder included."""
+    base = get_valid_filename(PurePosixPath(filename.replace("\\", "/")).name) if filename else ""
+    stem, suffix = PurePosixPath(base).stem[:40], PurePosixPath(base).suffix[:10]
+    return f"{digest[:16]}-{stem}{suffix}" if stem else f"{digest[:16]}.bin"
+
+
+def _submission_fail(submission: Submission, error: str) -> None:
+    submission.status, submission.error = Submission.Status.FAILED, error[:10_000]
+    Submission.objects.filter(pk=submission.pk).update(status=submission.status, error=submission.error)
+
+
+def _cited_report(*, submission: Submission, reference: Reference) -> Report:
+    """The CITED report for "Outlet: Title", reused when already known (it has no
+    text, so the text hash cannot deduplicate it)."""
+    outlet = reference.outlet[:200]
+    source = Source.objects.filter(name__iexact=outlet).first()
+    if source is None:
+        try:
+            with transaction.atomic():
+                source = Source.objects.create(name=outlet, kind=Source.Kind.OTHER)
+        except IntegrityError:
+            source = Source.objects.get(name=outlet)
+    title = reference.title[:500]
+    existing = Report.objects.filter(text_hash__isnull=True, source=source, title=title).order_by("pk").first()
+    if existing:
+        submission.reports.add(existing)
+        return existing
+    report, _ = report_store(submission=submission, title=title, text="", source=source)
+    return report
+
+
+def _document_for(submission: Submission, extracted: Extracted, title: str) -> Document:
+    # A feed entry is one article by definition; other inputs may be digests.
+    if submission.channel == Submission.Channel.FEED:
+        body = extracted.text
+        return Document(articles=[Article(title=title or extracted.title or derive_title(body), body=body)])
+    document = split_document(extracted.text, default_title=title or extracted.title)
+    if title and len(document.articles) == 1:
+        document = Document(
+            articles=[Article(title=title, body=document.articles[0].body)], references=document.references
+        )
+    return document
+
+
+def _submission_parse(
+    submission: Submission,
+    *,
+    raw: bytes,
+    source: Source | None,
+    title: str = "",
+    published_on: datetime.date | None = None,
+) -> None:
+    """Extract, split, detect language and store the reports of a recorded
+    submission. Any failure marks it FAILED with the reason; nothing raises."""
+    try:
+        extracted = extract(raw, content_type=submission.content_type, filename=submission.filename)
+        document = _document_for(submission, extracted, title)
+        if not document.articles:
+            raise ExtractionError("no article text found")
+        analysed = [(article, detect_language(article.body or article.title)) for article in document.articles]
+    except ExtractionError as exc:
+        _submission_fail(submission, str(exc))
+        return
+    except Exception as exc:  # a parser bug must not lose the submission
+        _ingest_logger.exception("submission %s: extraction failed", submission.pk)
+        _submission_fail(submission, f"{type(exc).__name__}: {exc}")
+        return
+
+    try:
+        with transaction.atomic():
+            articles: list[Report] = []
+            new_pending: list[int] = []
+            for article, language in analysed:
+                fields: dict[str, Any] = {"language": language, "url": submission.url}
+                if language and not is_supported(language):
+                    fields["status"] = Report.Status.UNSUPPORTED_LANGUAGE
+                report, created = report_store(
+                    submission=submission,
+                    title=(article.title or derive_title(article.body))[:500],
+                    text=article.body or article.title,
+                    source=source,
+                    published_on=published_on,
+                    **fields,
+                )
+                articles.append(report)
+                if created and report.status == Report.Status.PENDING:
+                    new_pending.append(report.pk)
+            for reference in document.references:
+                cited = _cited_report(submission=submission, reference=reference)
+                cited.cited_by.add(*articles)
+            submission.status, submission.error = Submission.Status.PARSED, ""
+            submission.save(update_fields=["status", "error"])
+            # enqueue_report_matching sends only once this transaction commits.
+            from claims.tasks import enqueue_report_matching
+
+            enqueue_report_matching(new_pending)
+    except Exception as exc:
+        _ingest_logger.exception("submission %s: storing its reports failed", submission.pk)
+        _submission_fail(submission, f"storing reports failed: {type(exc).__name__}: {exc}")
+
+
+def submission_ingest(
+    *,
+    channel: str,
+    raw: bytes,
+    filename: str = "",
+    content_type: str = "",
+    url: str = "",
+    user: User | None = None,
+    team: Team | None = None,
+    source: Source | None = None,
+    idempotency_key: str | None = None,
+    title: str = "",
+    published_on: datetime.date | None = None,
+) -> Submission:
+    """Record an upload, then turn it into Reports.
+
+    Guarantees: the Submission with the raw bytes (``raw_file``, ``raw_sha256``)
+    is saved before any parsing, so nothing received is lost. Text is extracted
+    (sandboxed for HTML, PDF, XML), a multi-article document is split into its
+    articles (a trailing "Outlet: Title" list becomes CITED reports), each
+    article's language is detected; a duplicate text links to the existing
+    Report. Reports in a language the matcher does not handle are marked
+    UNSUPPORTED_LANGUAGE; new PENDING reports are enqueued for matching after
+    commit. A file that cannot be parsed leaves the Submission FAILED with its
+    error (retry with ``submission_retry``). Only invalid arguments raise
+    (ValidationError). With an ``idempotency_key`` already used by the team,
+    the earlier Submission is returned and nothing is done."""
+    if channel not in Submission.Channel.values:
+        raise ValidationError({"channel": f"Unknown channel {channel!r}."})
+    if not isinstance(raw, bytes | bytearray):
+        raise ValidationError({"raw": "Must be bytes."})
+    if not raw:
+        raise ValidationError({"raw": "The submission is empty."})
+    if url:
+        URLValidator(schemes=["http", "https"])(url)
+    idempotency_key = idempotency_key or None
+    if idempotency_key:
+        existing = Submission.objects.filter(team=team, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing
+    raw = bytes(raw)
+    digest = sha256_bytes(raw)
+    try:
+        with transaction.atomic():
+            submission = submission_create(
+                channel=channel,
+                raw=raw,
+                user=user,
+                team=team,
+                filename=filename[:300],
+                content_type=content_type[:100],
+                url=url,
+                idempotency_key=idempotency_key,
+                raw_file=ContentFile(raw, name=_raw_file_name(filename, digest)),
+            )
+    except IntegrityError:
+        if idempotency_key:
+            return Submission.objects.get(team=team, idempotency_key=idempotency_key)
+        raise
+    _submission_parse(submission, raw=raw, source=source, title=title, published_on=published_on)
+    return submission
+
+
+def submission_retry(
+    *, submission: Submission, source: Source | None = None, fetcher: Fetcher | None = None
+) -> Submission:
+    """Parse a FAILED (or never finished) submission again from its stored raw
+    bytes; one with no raw bytes but a URL (its fetch failed) is fetched again.
+    A PARSED submission is returned unchanged, so a re-run is safe."""
+    submission = Submission.objects.get(pk=submission.pk)
+    if submission.status == Submission.Status.PARSED:
+        return submission
+    if submission.status == Submission.Status.FAILED:
+        claimed = Submission.objects.filter(pk=submission.pk, status=Submission.Status.FAILED).update(
+            status=Submission.Status.RECEIVED
+        )
+        if not claimed:  # someone else is retrying it
+            return Submission.objects.get(pk=submission.pk)
+        submission.status = Submission.Status.RECEIVED
+    if submission.raw_file:
+        with submission.raw_file.open("rb") as handle:
+            raw = handle.read()
+    elif submission.url:
+        try:
+            result = (fetcher or fetch)(submission.url)
+        except FetchError as exc:
+            _submission_fail(submission, f"fetch failed: {exc}")
+            return submission
+        raw = result.content
+        if not raw:
+            _submission_fail(submission, "fetch failed: the response was empty")
+            return submission
+        submission.raw_sha256, submission.content_type = sha256_bytes(raw), result.content_type[:100]
+        submission.raw_file.save(
+            _raw_file_name(submission.filename, submission.raw_sha256), ContentFile(raw), save=False
+        )
+        submission.save(update_fields=["raw_sha256", "content_type", "raw_file"])
+    else:
+        _submission_fail(submission, "nothing to retry: no raw file and no URL")
+        return submission
+    _submission_parse(submission, raw=raw, source=source)
+    return submission
+
+
+def submission_ingest_url(
+    *,
+    url: str,
+    fetcher: Fetcher | None = None,
+    channel: str = Submission.Channel.URL,
+    user: User | None = None,
+    team: Team | None = None,
+    source: Source | None = None,
+    idempotency_key: str | None = None,
+) -> Submission:
+    """Fetch ``url`` through the guarded fetcher and ingest what it returns.
+    A URL the fetcher refuses (private address, bad scheme) raises
+    ValidationError; a fetch that fails (timeout, HTTP error, too large) is
+    recorded as a FAILED submission with the URL, retryable."""
+    if idempotency_key:
+        existing = Submission.objects.filter(team=team, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing
+    try:
+        result = (fetcher or fetch)(url)
+    except FetchRefused as exc:
+        raise ValidationError({"url": f"Refused: {exc.reason}"}) from exc
+    except FetchError as exc:
+        return submission_create(
+            channel=channel,
+            raw=b"",
+            user=user,
+            team=team,
+            url=url[:2000],
+            idempotency_key=idempotency_key or None,
+            status=Submission.Status.FAILED,
+            error=f"fetch failed: {exc}",
+        )
+    if not result.content:
+        return submission_create(
+            channel=channel,
+            raw=b"",
+            user=user,
+            team=team,
+            url=url[:2000],
+            idempotency_key=idempotency_key or None,
+            status=Submission.Status.FAILED,
+            error="fetch failed: the response was empty",
+        )
+    filename = PurePosixPath(urlsplit(result.final_url).path).name
+    return submission_ingest(
+        channel=channel,
+        raw=result.content,
+        filename=filename,
+        content_type=result.content_type,
+        url=result.final_url[:2000],
+        user=user,
+        team=team,
+        source=source,
+        idempotency_key=idempotency_key,
+    )
+
+
+def _feed_record(feed: Feed, **fields: Any) -> None:
+    # Poll bookkeeping, not an edit of the feed: no history row per poll.
+    fields["last_polled_at"] = timezone.now()
+    for key, value in fields.items():
+        setattr(feed, key, value)
+    Feed.objects.filter(pk=feed.pk).update(**fields)
+
+
+def feed_poll(*, feed: Feed, fetcher: Fetcher | None = None) -> int:
+    """Fetch a feed (conditional on its ETag / Last-Modified), and ingest each
+    entry whose guid is new as a FEED submission. Returns the number of new
+    entries. Errors (fetch, parse, an entry that failed) are recorded in
+    ``feed.last_error``; nothing raises. Polling again ingests nothing twice:
+    FeedEntry is unique per feed and guid, and a duplicate text links to the
+    existing Report anyway."""
+    try:
+        result = (fetcher or fetch)(feed.url, etag=feed.etag, modified=feed.modified)
+    except FetchError as exc:
+        _feed_record(feed, last_error=f"fetch failed: {exc}"[:10_000])
+        return 0
+    if result.not_modified:
+        _feed_record(feed, last_error="")
+        return 0
+    try:
+        parsed = parse_feed(result.content, content_type=result.content_type, base_url=result.final_url)
+    except FeedError as exc:
+        _feed_record(feed, last_error=f"feed unreadable: {exc}"[:10_000])
+        return 0
+
+    guids = [entry.guid for entry in parsed.entries]
+    seen = set(FeedEntry.objects.filter(feed=feed, guid__in=guids).values_list("guid", flat=True))
+    new, errors = 0, []
+    for entry in parsed.entries:
+        if entry.guid in seen:
+            continue
+        seen.add(entry.guid)
+        content = entry.content if entry.content.strip() else entry.title
+        if not content.strip():
+            errors.append(f"{entry.guid}: empty entry")
+            FeedEntry.objects.get_or_create(feed=feed, guid=entry.guid, defaults={"link": entry.link})
+            continue
+        content_type = entry.content_type if entry.content.strip() else "text/plain"
+        submission = submission_ingest(
+            channel=Submission.Channel.FEED,
+            raw=content.encode("utf-8"),
+            content_type=f"{content_type}; charset=utf-8",
+            url=entry.link,
+            team=feed.team,
+            source=feed.source,
+            title=entry.title[:500],
+            published_on=entry.published.date() if entry.published else None,
+        )
+        if submission.status == Submission.Status.FAILED:
+            errors.append(f"{entry.guid}: {submission.error}")
+        report = submission.reports.filter(text_hash__isnull=False).order_by("pk").first()
+        FeedEntry.objects.get_or_create(feed=feed, guid=entry.guid, defaults={"link": entry.link, "report": report})
+        new += 1
+    _feed_record(
+        feed,
+        last_error="\n".join(errors)[:10_000],
+        etag=result.etag[:300],
+        modified=result.last_modified[:100],
+    )
+    return new
