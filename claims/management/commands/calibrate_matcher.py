@@ -1,0 +1,153 @@
+"""Calibrate the matcher's two thresholds from labelled data with negatives.
+
+Positives are the labelled (query, claim) pairs of the CheckThat! train splits;
+negatives are the top-ranked non-relevant candidates for the same queries, all
+scored by the product's own ranking. For each mode (lexical; semantic when the
+extra is installed) it picks the lowest score reaching --suggest-precision
+(suggest: high recall) and the lowest reaching --strong-precision (strong: high
+precision), prints precision and recall at each, and writes them with how they
+were chosen into claims/matching/thresholds.json. Never touches the database.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from claims.matching import MATCHER_VERSION, Weights, build_matcher, semantic_available
+from claims.matching.evaluation import (
+    choose_threshold,
+    labelled_scores,
+    load_claims,
+    load_qrels,
+    load_queries,
+    precision_recall_at,
+    read_embedding_cache,
+    search_weights,
+    write_embedding_cache,
+)
+from claims.matching.thresholds import THRESHOLDS_PATH, write_thresholds
+
+DEFAULT_DATA = Path(settings.BASE_DIR).parent / "shared" / "eval" / "retrieval"
+DEFAULT_SETS = ("tweets-snopes", "debates-politifact")
+
+
+def _claims_file(folder: Path) -> Path:
+    for name in ("claims.jsonl", "claims.jsonl.gz"):
+        if (folder / name).exists():
+            return folder / name
+    raise CommandError(f"no claims.jsonl(.gz) in {folder}")
+
+
+class Command(BaseCommand):
+    help = "Choose the suggest and strong thresholds from labelled train data and write thresholds.json."
+    requires_system_checks: list = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--data", default=str(DEFAULT_DATA), help="folder holding the retrieval sets")
+        parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS))
+        parser.add_argument("--split", default="train", help="never dev or test: thresholds are tuned on train")
+        parser.add_argument("--mode", choices=["lexical", "semantic", "both"], default="both")
+        parser.add_argument("--suggest-precision", type=float, default=0.5)
+        parser.add_argument("--strong-precision", type=float, default=0.9)
+        parser.add_argument("--negatives", type=int, default=20, help="top non-relevant candidates per query")
+        parser.add_argument("--embedding-cache", help="folder of .npz claim-vector caches, one per set")
+        parser.add_argument("--output", default=str(THRESHOLDS_PATH))
+        parser.add_argument(
+            "--search-weights", action="store_true", help="print MAP@5 of a grid of scorer weights instead"
+        )
+
+    def handle(self, *args, **opts):
+        if opts["split"] != "train":
+            raise CommandError("calibrate on the train split only; dev is for reporting")
+        modes = ["lexical", "semantic"] if opts["mode"] == "both" else [opts["mode"]]
+        if "semantic" in modes and not semantic_available():
+            if opts["mode"] == "semantic":
+                raise CommandError("the semantic extra is not installed (requirements-semantic.txt)")
+            self.stdout.write("semantic extra not installed: calibrating lexical only")
+            modes.remove("semantic")
+        data = Path(opts["data"])
+        sets = []
+        for name in opts["sets"]:
+            folder = data / name
+            sets.append(
+                (
+                    name,
+                    load_claims(_claims_file(folder)),
+                    load_queries(folder / f"{opts['split']}.queries.tsv"),
+                    load_qrels(folder / f"{opts['split']}.qrels.tsv"),
+                )
+            )
+        for mode in modes:
+            matchers = [(name, self._matcher(name, claims, mode, opts), q, r) for name, claims, q, r in sets]
+            if opts["search_weights"]:
+                self._search(mode, matchers)
+            else:
+                self._calibrate(mode, matchers, opts)
+
+    def _matcher(self, name, claims, mode, opts):
+        cache = Path(opts["embedding_cache"]) / f"{name}.npz" if opts["embedding_cache"] else None
+        matcher = build_matcher(
+            claims, embeddings=mode == "semantic", claim_embeddings=read_embedding_cache(cache) if cache else None
+        )
+        if cache and matcher.new_embeddings:
+            write_embedding_cache(cache, matcher.new_embeddings)
+        return matcher
+
+    def _calibrate(self, mode, matchers, opts):
+        scores = []
+        for name, matcher, queries, qrels in matchers:
+            found = labelled_scores(matcher, queries, qrels, negatives=opts["negatives"])
+            self.stdout.write(f"{mode} {name}: {sum(s.relevant for s in found)} positives, "
+                              f"{sum(not s.relevant for s in found)} negatives")
+            scores.extend(found)
+        try:
+            suggest = choose_threshold(scores, opts["suggest_precision"])
+            strong = choose_threshold(scores, opts["strong_precision"])
+        except ValueError as exc:
+            raise CommandError(f"{mode}: {exc}") from exc
+        curve = []
+        for threshold in sorted({round(x / 20, 2) for x in range(1, 21)} | {suggest["threshold"], strong["threshold"]}):
+            precision, recall, flagged = precision_recall_at(scores, threshold)
+            curve.append({"threshold": threshold, "precision": round(precision, 4), "recall": round(recall, 4),
+                          "flagged": flagged})
+        entry = {
+            "matcher_version": MATCHER_VERSION,
+            "suggest": suggest,
+            "strong": strong,
+            "data": {
+                "sets": [name for name, *_ in matchers],
+                "split": opts["split"],
+                "positives": sum(s.relevant for s in scores),
+                "negatives": sum(not s.relevant for s in scores),
+                "negatives_rule": f"top {opts['negatives']} non-relevant claims ranked by the matcher per query",
+            },
+            "curve": curve,
+        }
+        write_thresholds(mode, entry, opts["output"])
+        for tier, chosen in (("suggest", suggest), ("strong", strong)):
+            self.stdout.write(
+                f"{mode} {tier}: threshold {chosen['threshold']:.4f} precision {chosen['precision']:.3f} "
+                f"recall {chosen['recall']:.3f} ({chosen['rule']})"
+            )
+        self.stdout.write(f"wrote {mode} thresholds to {opts['output']}")
+
+    def _search(self, mode, matchers):
+        values = (0.0, 0.25, 0.5, 1.0)
+        grid = [
+            Weights(bm25=a, claim_coverage=b, query_coverage=c, cosine=d)
+            for a, b, c, d in itertools.product(values, values, values, values if mode == "semantic" else (0.0,))
+            if a or b or c or d
+        ]
+        totals: dict[Weights, list[float]] = {}
+        for name, matcher, queries, qrels in matchers:
+            for value, weights in search_weights(matcher, queries, qrels, grid):
+                totals.setdefault(weights, []).append(value)
+            self.stdout.write(f"{mode} {name}: searched {len(grid)} weightings")
+        ranked = sorted(totals.items(), key=lambda kv: -sum(kv[1]) / len(kv[1]))
+        for weights, values_ in ranked[:10]:
+            per_set = " ".join(f"{v:.4f}" for v in values_)
+            self.stdout.write(f"{mode} mean MAP@5 {sum(values_) / len(values_):.4f} ({per_set}) {weights}")

@@ -1,0 +1,44 @@
+"""The claim matcher: which existing claims does a report bear on, and why.
+
+Pure Python over plain data (no Django): the Celery task, the archive job, the
+management commands, the benchmarks and the tests all call these.
+
+    matcher = Matcher(claim_docs, alias_entries, encoder=default_encoder(), claim_embeddings=cache)
+    for m in matcher.match(report_text):  # ClaimMatch: claim_id, score, tier, passages, actors, terms
+        ...
+    store(matcher.new_embeddings)  # content hash -> vector, for claims encoded just now
+"""
+
+from claims.matching.embeddings import (
+    MODEL_NAME,
+    Encoder,
+    MiniLMEncoder,
+    claim_content_hash,
+    claim_embedding_text,
+    default_encoder,
+    semantic_available,
+)
+from claims.matching.matcher import MATCHER_VERSION, WEIGHTS, Matcher, Weights, build_matcher
+from claims.matching.thresholds import Thresholds, ThresholdsError, load_thresholds
+from claims.matching.types import AliasEntry, ClaimDoc, ClaimMatch
+
+__all__ = [
+    "MATCHER_VERSION",
+    "MODEL_NAME",
+    "WEIGHTS",
+    "build_matcher",
+    "AliasEntry",
+    "ClaimDoc",
+    "ClaimMatch",
+    "Encoder",
+    "Matcher",
+    "MiniLMEncoder",
+    "Thresholds",
+    "ThresholdsError",
+    "Weights",
+    "claim_content_hash",
+    "claim_embedding_text",
+    "default_encoder",
+    "load_thresholds",
+    "semantic_available",
+]

@@ -1,0 +1,223 @@
+"""Measuring the matcher on labelled retrieval data (CLEF CheckThat! layout,
+see shared/eval/README.md): loaders, the lab's metrics, and the evaluation and
+calibration loops that evaluate_matcher and calibrate_matcher run."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from claims.matching.types import ClaimDoc
+
+# --- loading -----------------------------------------------------------------------
+
+
+def _open_text(path: Path | str):
+    path = Path(path)
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")
+
+
+def load_claims(path: Path | str) -> list[ClaimDoc]:
+    """Claims from .jsonl or .jsonl.gz, as the product indexes them: title and text."""
+    docs = []
+    with _open_text(path) as fh:
+        for line in fh:
+            if line.strip():
+                row = json.loads(line)
+                docs.append(ClaimDoc(id=row["id"], title=row.get("title") or "", text=row.get("text") or ""))
+    return docs
+
+
+def load_queries(path: Path | str) -> dict[str, str]:
+    queries = {}
+    with _open_text(path) as fh:
+        for line in fh:
+            if line.strip():
+                qid, _, text = line.rstrip("\n").partition("\t")
+                queries[qid] = text
+    return queries
+
+
+def load_qrels(path: Path | str) -> dict[str, set[str]]:
+    """TREC qrels (query 0 claim relevance), whitespace separated."""
+    qrels: dict[str, set[str]] = {}
+    with _open_text(path) as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) >= 4 and int(parts[3]) > 0:
+                qrels.setdefault(parts[0], set()).add(parts[2])
+    return qrels
+
+
+# --- metrics (as the CheckThat! lab computes them) ----------------------------------
+
+
+def average_precision_at_k(ranked: Sequence, relevant: set, k: int) -> float:
+    """Precision at each relevant hit in the top ``k``, summed, divided by the
+    number of relevant claims."""
+    if not relevant:
+        return 0.0
+    hits, total = 0, 0.0
+    for i, item in enumerate(ranked[:k], start=1):
+        if item in relevant:
+            hits += 1
+            total += hits / i
+    return total / len(relevant)
+
+
+def reciprocal_rank(ranked: Sequence, relevant: set) -> float:
+    for i, item in enumerate(ranked, start=1):
+        if item in relevant:
+            return 1.0 / i
+    return 0.0
+
+
+def recall_at_k(ranked: Sequence, relevant: set, k: int) -> float:
+    if not relevant:
+        return 0.0
+    return len(relevant & set(ranked[:k])) / len(relevant)
+
+
+@dataclass
+class EvalResult:
+    queries: int
+    map_at_1: float
+    map_at_5: float
+    mrr: float
+    recall_at_20: float
+    queries_per_second: float
+
+    def lines(self) -> list[str]:
+        return [
+            f"queries {self.queries}",
+            f"MAP@1 {self.map_at_1:.4f}",
+            f"MRR {self.mrr:.4f}",
+            f"Recall@20 {self.recall_at_20:.4f}",
+            f"queries/second {self.queries_per_second:.1f}",
+            f"MAP@5 {self.map_at_5:.4f}",  # last, for CI
+        ]
+
+
+def score_rankings(rankings: Mapping[str, Sequence], qrels: Mapping[str, set], seconds: float) -> EvalResult:
+    """Metrics over the queries that have relevance judgements."""
+    qids = [q for q in qrels if q in rankings]
+    n = len(qids) or 1
+
+    def mean(fn: Callable[[str], float]) -> float:
+        return sum(fn(q) for q in qids) / n
+
+    return EvalResult(
+        queries=len(qids),
+        map_at_1=mean(lambda q: average_precision_at_k(rankings[q], qrels[q], 1)),
+        map_at_5=mean(lambda q: average_precision_at_k(rankings[q], qrels[q], 5)),
+        mrr=mean(lambda q: reciprocal_rank(rankings[q], qrels[q])),
+        recall_at_20=mean(lambda q: recall_at_k(rankings[q], qrels[q], 20)),
+        queries_per_second=len(rankings) / seconds if seconds > 0 else float("inf"),
+    )
+
+
+def evaluate(matcher, queries: Mapping[str, str], qrels: Mapping[str, set], k: int = 20) -> EvalResult:
+    """Rank claims for every judged query through ``Matcher.rank`` and score the rankings."""
+    judged = {q: t for q, t in queries.items() if q in qrels}
+    started = time.perf_counter()
+    rankings = {q: [m.claim_id for m in matcher.rank(text, k=k, explain=False)] for q, text in judged.items()}
+    return score_rankings(rankings, qrels, time.perf_counter() - started)
+
+
+# --- calibration --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelledScore:
+    score: float
+    relevant: bool
+
+
+def labelled_scores(matcher, queries: Mapping[str, str], qrels: Mapping[str, set], negatives: int = 20):
+    """For each judged query: its relevant claims' scores (positives; 0 when a
+    relevant claim is not retrieved at all) and the scores of the top-ranked
+    non-relevant candidates (negatives), from the same ranking the product uses."""
+    out: list[LabelledScore] = []
+    for qid, text in queries.items():
+        relevant = qrels.get(qid)
+        if not relevant:
+            continue
+        ranked = matcher.rank(text, k=None, explain=False)
+        found = {m.claim_id: m.score for m in ranked}
+        out.extend(LabelledScore(found.get(c, 0.0), True) for c in relevant)
+        out.extend(LabelledScore(m.score, False) for m in [m for m in ranked if m.claim_id not in relevant][:negatives])
+    return out
+
+
+def precision_recall_at(scores: Iterable[LabelledScore], threshold: float) -> tuple[float, float, int]:
+    """Precision and recall of "flag when score >= threshold", and how many are flagged."""
+    scores = list(scores)
+    flagged = [s for s in scores if s.score >= threshold]
+    positives = sum(s.relevant for s in scores)
+    true_pos = sum(s.relevant for s in flagged)
+    precision = true_pos / len(flagged) if flagged else 1.0
+    recall = true_pos / positives if positives else 0.0
+    return precision, recall, len(flagged)
+
+
+def choose_threshold(scores: Sequence[LabelledScore], min_precision: float) -> dict:
+    """The lowest threshold (so the highest recall) whose precision on the
+    labelled scores is at least ``min_precision``."""
+    candidates = sorted({s.score for s in scores if s.relevant and s.score > 0})
+    for threshold in candidates:
+        precision, recall, flagged = precision_recall_at(scores, threshold)
+        if precision >= min_precision:
+            return {
+                "threshold": round(threshold, 6),
+                "precision": round(precision, 4),
+                "recall": round(recall, 4),
+                "flagged": flagged,
+                "rule": f"lowest score with precision >= {min_precision}",
+            }
+    raise ValueError(f"no threshold reaches precision {min_precision}")
+
+
+# --- embedding cache on disk (for evaluation runs; the product caches in the database) ---
+
+
+def read_embedding_cache(path: Path | str | None) -> dict:
+    import numpy as np
+
+    if not path or not Path(path).exists():
+        return {}
+    data = np.load(path)
+    return dict(zip(data["hashes"].tolist(), data["vectors"], strict=True))
+
+
+def write_embedding_cache(path: Path | str, embeddings: Mapping) -> None:
+    import numpy as np
+
+    merged = {**read_embedding_cache(path), **embeddings}
+    hashes = list(merged)
+    with Path(path).open("wb") as fh:  # np.savez would append ".npz" to a str path
+        np.savez(fh, hashes=np.array(hashes), vectors=np.stack([merged[h] for h in hashes]))
+
+
+# --- weight search (on train splits only) ------------------------------------------------
+
+
+def search_weights(matcher, queries: Mapping[str, str], qrels: Mapping[str, set], grid: Iterable) -> list[tuple]:
+    """MAP@5 of each candidate ``Weights`` in ``grid``, best first. Stage 1 runs
+    once per query; each weighting is scored through ``Matcher.aggregate``,
+    the function ``Matcher.rank`` uses."""
+    judged = [(matcher.candidates(text), qrels[q]) for q, text in queries.items() if q in qrels]
+    results = []
+    for weights in grid:
+        total = 0.0
+        for per_passage, relevant in judged:
+            ranked = [matcher.claims[c].id for c, _ in matcher.aggregate(per_passage, weights)[:5]]
+            total += average_precision_at_k(ranked, relevant, 5)
+        results.append((total / (len(judged) or 1), weights))
+    results.sort(key=lambda r: -r[0])
+    return results

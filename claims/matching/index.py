@@ -1,0 +1,106 @@
+"""Stage 1: an inverted index over all claims (bm25s), and the per-term
+weights the scorer needs, computed from the same postings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import bm25s
+import numpy as np
+
+from claims.matching.text import analyze
+from claims.matching.types import ClaimDoc
+from claims.normalize import normalize_name
+
+# BM25 parameters: bm25s's defaults (Lucene variant).
+K1 = 1.5
+B = 0.75
+
+
+def actor_term(actor_id: str | int) -> str:
+    """The index term that stands for an actor, however it is named: a report
+    that says "the Assad government" and a claim about "the Syrian government"
+    share it once the alias is resolved."""
+    return f"actor:{actor_id}"
+
+
+def core_terms(doc: ClaimDoc) -> list[str]:
+    """The proposition itself: title and text."""
+    return analyze(doc.title) + analyze(doc.text)
+
+
+def claim_terms(doc: ClaimDoc, skip_names: frozenset[str] = frozenset()) -> list[str]:
+    """What a claim is found by: its title and text, the names of its incidents
+    and of its actors (as words, except ``skip_names``: ambiguous aliases such
+    as "Damascus" must not match the city), and its actors (as actor terms)."""
+    terms = core_terms(doc)
+    for name in doc.incident_names:
+        terms += analyze(name)
+    for name in doc.actor_names:
+        if normalize_name(name) not in skip_names:
+            terms += analyze(name)
+    terms += [actor_term(a) for a in dict.fromkeys(doc.actor_ids)]
+    return terms
+
+
+class ClaimIndex:
+    """BM25 over all claims (what finds a claim), and a second inverted index
+    over each claim's proposition alone with idf weights (how much of the
+    proposition a passage covers, whatever names the claim is also indexed under)."""
+
+    def __init__(self, docs: Sequence[ClaimDoc], skip_names: frozenset[str] = frozenset()):
+        self.ids: list[str | int] = [d.id for d in docs]
+        corpus = [claim_terms(d, skip_names) for d in docs]
+        # An empty document still needs a term so bm25s can index it.
+        corpus = [t or ["\x00"] for t in corpus]
+        self.bm25 = bm25s.BM25(k1=K1, b=B, method="lucene")
+        self.bm25.index(corpus, show_progress=False)
+        self.vocab: dict[str, int] = self.bm25.vocab_dict
+        scores = self.bm25.scores
+        self._data = np.asarray(scores["data"], dtype=np.float32)
+        self._indices = np.asarray(scores["indices"], dtype=np.int64)
+        self._indptr = np.asarray(scores["indptr"], dtype=np.int64)
+        self.n_docs = int(scores["num_docs"])
+        df = np.diff(self._indptr).astype(np.float64)
+        self.idf = np.log1p((self.n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        # Postings of the propositions' distinct terms, and each proposition's idf mass.
+        self.core_terms: list[np.ndarray] = [
+            np.fromiter({self.vocab[t] for t in core_terms(d)}, dtype=np.int64) for d in docs
+        ]
+        lengths = np.array([len(t) for t in self.core_terms], dtype=np.int64)
+        term_of = np.concatenate([*self.core_terms, np.zeros(0, dtype=np.int64)])
+        doc_of = np.repeat(np.arange(self.n_docs, dtype=np.int64), lengths)
+        order = np.argsort(term_of, kind="stable")
+        self._core_indices = doc_of[order]
+        self._core_indptr = np.concatenate([[0], np.cumsum(np.bincount(term_of, minlength=len(self.idf)))])
+        self.core_idf_mass = np.bincount(doc_of, weights=self.idf[term_of], minlength=self.n_docs)
+
+    def __len__(self) -> int:
+        return self.n_docs
+
+    def term_ids(self, terms: Sequence[str]) -> np.ndarray:
+        """Distinct ids of the terms the index knows, in first-seen order."""
+        vocab = self.vocab
+        return np.fromiter(dict.fromkeys(vocab[t] for t in terms if t in vocab), dtype=np.int64)
+
+    def score(self, term_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Walk the postings of ``term_ids`` (only claims containing a term are
+        touched). Returns, for every claim, its BM25 score and the idf mass of
+        the query terms its proposition contains (zero where none)."""
+        bm25, _ = _accumulate(self._indptr, self._indices, self._data, term_ids, self.n_docs)
+        _, shared = _accumulate(self._core_indptr, self._core_indices, None, term_ids, self.n_docs, self.idf)
+        return bm25, shared
+
+
+def _accumulate(indptr, indices, data, term_ids, n_docs, idf=None):
+    """Sum, per document, ``data`` over the postings of ``term_ids`` (and, with
+    ``idf``, the idf of each term it contains)."""
+    if len(term_ids) == 0:
+        zeros = np.zeros(n_docs)
+        return zeros, zeros
+    starts, ends = indptr[term_ids], indptr[term_ids + 1]
+    postings = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
+    docs = indices[postings]
+    summed = np.bincount(docs, weights=data[postings], minlength=n_docs) if data is not None else None
+    shared = np.bincount(docs, weights=np.repeat(idf[term_ids], ends - starts), minlength=n_docs) if idf is not None else None
+    return summed, shared

@@ -1,0 +1,262 @@
+"""Stage 2: score candidate claims for each passage of a report and aggregate
+per claim. The Celery task, the archive job, evaluate_matcher, calibrate_matcher,
+the benchmark and the tests all go through ``Matcher``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from claims.matching.aliases import AliasIndex, ActorMention
+from claims.matching.embeddings import Encoder, claim_content_hash, claim_embedding_text
+from claims.matching.index import ClaimIndex, actor_term
+from claims.matching.text import Passage, analyze, split_passages, stem, words
+from claims.matching.thresholds import Thresholds, load_thresholds
+from claims.matching.types import AliasEntry, ClaimDoc, ClaimMatch
+from claims.normalize import normalize_name
+
+# Bump whenever scoring changes (features, weights, analyzer, passages):
+# thresholds calibrated for another version are refused.
+MATCHER_VERSION = "2026.11-1"
+
+# How many claims each stage-1 retriever hands to the scorer, per passage.
+POOL_SIZE = 100
+# Best passages kept per claim for the explanation.
+PASSAGES_SHOWN = 3
+
+FEATURES = ("bm25", "claim_coverage", "query_coverage", "cosine")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Linear weights of the scorer's features, per mode. Chosen by grid search
+    on the CheckThat! train splits (calibrate_matcher --search-weights)."""
+
+    bm25: float
+    claim_coverage: float
+    query_coverage: float
+    cosine: float = 0.0
+
+    def vector(self) -> np.ndarray:
+        return np.array([getattr(self, f) for f in FEATURES], dtype=np.float64)
+
+
+WEIGHTS = {
+    "lexical": Weights(bm25=0.5, claim_coverage=0.5, query_coverage=0.0),
+    "semantic": Weights(bm25=0.25, claim_coverage=0.25, query_coverage=0.0, cosine=0.5),
+}
+
+
+@dataclass
+class PassageCandidates:
+    """Stage-1 candidates for one passage and their feature rows (FEATURES order)."""
+
+    passage: Passage
+    claims: np.ndarray  # claim indices into Matcher.claims
+    features: np.ndarray  # shape (len(claims), len(FEATURES))
+    mentions: list[ActorMention]
+
+
+class Matcher:
+    """An in-memory matcher over a fixed set of claims.
+
+    ``encoder`` turns on semantic similarity. ``claim_embeddings`` maps
+    ``claim_content_hash(doc)`` to a cached vector; claims missing from it are
+    encoded now, and ``new_embeddings`` lists what was computed so the caller
+    can store it. ``thresholds`` defaults to the calibrated file.
+    """
+
+    def __init__(
+        self,
+        claims: Sequence[ClaimDoc],
+        aliases: Iterable[AliasEntry] = (),
+        *,
+        encoder: Encoder | None = None,
+        claim_embeddings: Mapping[str, np.ndarray] | None = None,
+        thresholds: Thresholds | None = None,
+        weights: Weights | None = None,
+        max_passage_words: int = 60,
+    ):
+        self.claims = list(claims)
+        self.mode = "semantic" if encoder is not None else "lexical"
+        self.encoder = encoder
+        self.weights = weights or WEIGHTS[self.mode]
+        self._thresholds = thresholds
+        self.max_passage_words = max_passage_words
+        self.aliases = AliasIndex(aliases)
+        self.index = ClaimIndex(
+            self.claims, skip_names=frozenset(normalize_name(a.name) for a in self.aliases.entries if a.ambiguous)
+        )
+        self._position = {c.id: i for i, c in enumerate(self.claims)}
+        self.new_embeddings: dict[str, np.ndarray] = {}
+        self.claim_vectors: np.ndarray | None = None
+        if encoder is not None:
+            self.claim_vectors = self._claim_vectors(encoder, claim_embeddings or {})
+
+    # --- set-up ---------------------------------------------------------------------
+
+    def _claim_vectors(self, encoder: Encoder, cache: Mapping[str, np.ndarray]) -> np.ndarray:
+        hashes = [claim_content_hash(c) for c in self.claims]
+        missing = [i for i, h in enumerate(hashes) if h not in cache]
+        if missing:
+            fresh = encoder.encode([claim_embedding_text(self.claims[i]) for i in missing])
+            self.new_embeddings = {hashes[i]: fresh[k] for k, i in enumerate(missing)}
+        if not self.claims:
+            return np.zeros((0, 1), dtype=np.float32)
+        return np.stack([np.asarray(cache.get(h, self.new_embeddings.get(h)), dtype=np.float32) for h in hashes])
+
+    @property
+    def thresholds(self) -> Thresholds:
+        if self._thresholds is None:
+            self._thresholds = load_thresholds(self.mode, MATCHER_VERSION)
+        return self._thresholds
+
+    @property
+    def claim_embeddings(self) -> dict[str, np.ndarray]:
+        """All claim vectors by content hash (cached and new), for the caller's cache."""
+        if self.claim_vectors is None:
+            return {}
+        return {claim_content_hash(c): self.claim_vectors[i] for i, c in enumerate(self.claims)}
+
+    # --- stage 1 and features ---------------------------------------------------------
+
+    def passages(self, text: str) -> list[Passage]:
+        return split_passages(text, self.max_passage_words)
+
+    def candidates(self, text: str, claim_ids: Iterable[str | int] | None = None) -> list[PassageCandidates]:
+        """Each passage of ``text`` with its candidate claims and their features.
+        With ``claim_ids``, only those claims are scored (the archive direction:
+        a new claim against candidate reports)."""
+        passages = self.passages(text)
+        if not passages or not self.claims:
+            return []
+        restrict = None
+        if claim_ids is not None:
+            restrict = np.array(sorted({self._position[c] for c in claim_ids if c in self._position}), dtype=np.int64)
+        vectors = None
+        if self.encoder is not None:
+            vectors = self.encoder.encode([p.text for p in passages])
+        out = []
+        for n, passage in enumerate(passages):
+            mentions = self.aliases.find(passage.text) if self.aliases else []
+            terms = analyze(passage.text) + [actor_term(m.actor_id) for m in mentions]
+            term_ids = self.index.term_ids(terms)
+            bm25, shared = self.index.score(term_ids)
+            cosine = None
+            if vectors is not None:
+                cosine = self.claim_vectors @ vectors[n]
+            if restrict is not None:
+                pool = restrict
+            else:
+                pool = _top(bm25, POOL_SIZE, positive=True)
+                if cosine is not None:
+                    pool = np.union1d(pool, _top(cosine, POOL_SIZE))
+            if len(pool) == 0:
+                continue
+            query_mass = float(self.index.idf[term_ids].sum()) or 1.0
+            features = np.zeros((len(pool), len(FEATURES)), dtype=np.float64)
+            features[:, 0] = bm25[pool] / query_mass
+            features[:, 1] = shared[pool] / np.maximum(self.index.core_idf_mass[pool], 1e-9)
+            features[:, 2] = shared[pool] / query_mass
+            if cosine is not None:
+                features[:, 3] = cosine[pool]
+            out.append(PassageCandidates(passage, pool, features, mentions))
+        return out
+
+    # --- scoring ------------------------------------------------------------------------
+
+    def rank(
+        self, text: str, *, k: int | None = 20, claim_ids: Iterable[str | int] | None = None, explain: bool = True
+    ) -> list[ClaimMatch]:
+        """Claims ranked by score for a report (best first), the top ``k``,
+        whatever their score; ``tier`` is None below the suggest threshold
+        (or when no thresholds are loaded and ``explain`` is False)."""
+        per_passage = self.candidates(text, claim_ids)
+        ranked = self.aggregate(per_passage, self.weights)
+        if k is not None:
+            ranked = ranked[:k]
+        thresholds = self.thresholds if explain else None
+        matches = []
+        for claim, hits in ranked:
+            score = hits[0][0]
+            match = ClaimMatch(
+                claim_id=self.claims[claim].id, score=round(score, 6), tier=thresholds.tier(score) if thresholds else None
+            )
+            if explain:
+                self._explain(match, claim, [(s, per_passage[n]) for s, n in hits[:PASSAGES_SHOWN]])
+            matches.append(match)
+        return matches
+
+    @staticmethod
+    def aggregate(per_passage: list[PassageCandidates], weights: Weights) -> list[tuple[int, list[tuple[float, int]]]]:
+        """A claim's score is its best passage's score. Returns (claim index,
+        [(passage score, passage number), ...]) best claim first."""
+        w = weights.vector()
+        best: dict[int, list[tuple[float, int]]] = {}
+        for n, pc in enumerate(per_passage):
+            scores = np.maximum(pc.features @ w, 0.0)
+            for claim, score in zip(pc.claims.tolist(), scores.tolist(), strict=True):
+                best.setdefault(claim, []).append((score, n))
+        for hits in best.values():
+            hits.sort(reverse=True)
+        return sorted(best.items(), key=lambda item: -item[1][0][0])
+
+    def match(self, text: str, *, claim_ids: Iterable[str | int] | None = None) -> list[ClaimMatch]:
+        """The claims a report bears on: those at or above the suggest
+        threshold, each with its tier and explanation."""
+        return [m for m in self.rank(text, k=None, claim_ids=claim_ids) if m.tier is not None]
+
+    def _explain(self, match: ClaimMatch, claim: int, hits: list[tuple[float, PassageCandidates]]) -> None:
+        doc = self.claims[claim]
+        vocab_ids = set(self.index.core_terms[claim].tolist())
+        vocab = self.index.vocab
+        actor_ids = set(doc.actor_ids)
+        terms: dict[str, None] = {}
+        actors: dict[tuple, dict] = {}
+        for score, pc in hits:
+            p = pc.passage
+            match.passages.append({"text": p.text, "start": p.start, "end": p.end, "score": round(score, 6)})
+            for word in words(p.text):
+                if vocab.get(stem(word)) in vocab_ids:
+                    terms.setdefault(word)
+            for m in pc.mentions:
+                if m.actor_id in actor_ids:
+                    actors.setdefault((m.actor_id, p.start + m.start), {
+                        "actor_id": m.actor_id, "alias": m.alias, "start": p.start + m.start
+                    })
+        match.terms = list(terms)
+        match.actors = sorted(actors.values(), key=lambda a: a["start"])
+
+
+def _top(values: np.ndarray, k: int, positive: bool = False) -> np.ndarray:
+    """Indices of the ``k`` largest values (only values > 0 with ``positive``), sorted by index."""
+    if positive:
+        nonzero = np.flatnonzero(values > 0)
+        if len(nonzero) <= k:
+            return nonzero
+        return np.sort(nonzero[np.argpartition(values[nonzero], -k)[-k:]])
+    if len(values) <= k:
+        return np.arange(len(values))
+    return np.sort(np.argpartition(values, -k)[-k:])
+
+
+def build_matcher(
+    claims: Sequence[ClaimDoc],
+    aliases: Iterable[AliasEntry] = (),
+    *,
+    embeddings: bool | None = None,
+    claim_embeddings: Mapping[str, np.ndarray] | None = None,
+    thresholds: Thresholds | None = None,
+) -> Matcher:
+    """The matcher as the product builds it: with the process-wide encoder when
+    ``embeddings`` is True, or when it is None and the semantic extra is installed."""
+    from claims.matching.embeddings import default_encoder
+
+    encoder = None
+    if embeddings is not False:
+        encoder = default_encoder()
+        if encoder is None and embeddings:
+            raise RuntimeError("embeddings requested but the semantic extra is not installed (requirements-semantic.txt)")
+    return Matcher(claims, aliases, encoder=encoder, claim_embeddings=claim_embeddings, thresholds=thresholds)
