@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from claims import views
+
+urlpatterns = [
+    path("evidence/<int:pk>/file", views.evidence_file, name="evidence-file"),
+]
