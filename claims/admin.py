@@ -16,18 +16,20 @@ from itertools import pairwise
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminFileWidget
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Model, Q, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims import services
+from claims import matcher_runtime, processing, services
 from claims.models import (
     Actor,
     ActorAlias,
@@ -50,6 +52,7 @@ from claims.models import (
     Team,
 )
 from claims.normalize import normalize_name, text_hash
+from claims.tasks import enqueue_report_matching
 
 admin.site.site_header = "Attribution tracker"
 admin.site.site_title = "Attribution tracker"
@@ -132,6 +135,23 @@ def _save_new_evidence(request: HttpRequest, form: forms.ModelForm, evidence: Ev
         team=_user_team(request),
     )
     _adopt(evidence, saved)
+
+
+class RebuildsMatcherIndex:
+    """Claims, actors, aliases, incidents and stances are what the matcher
+    indexes: any change through the admin tells the workers to rebuild."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)  # type: ignore[misc]
+        matcher_runtime.index_bump()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)  # type: ignore[misc]
+        matcher_runtime.index_bump()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        super().delete_queryset(request, queryset)  # type: ignore[misc]
+        matcher_runtime.index_bump()
 
 
 def _save_changed(request: HttpRequest, obj: Model) -> None:
@@ -325,7 +345,7 @@ class ActorStanceInline(admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(SimpleHistoryAdmin):
+class ActorAdmin(RebuildsMatcherIndex, SimpleHistoryAdmin):
     list_display = ["name", "kind", "parent", "alias_list", "stance_count"]
     list_filter = ["kind"]
     list_select_related = ["parent"]
@@ -383,7 +403,7 @@ class ActorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ActorAlias)
-class ActorAliasAdmin(SimpleHistoryAdmin):
+class ActorAliasAdmin(RebuildsMatcherIndex, SimpleHistoryAdmin):
     form = ActorAliasForm
     list_display = ["name", "actor", "kind", "ambiguous", "language", "normalized"]
     list_filter = ["kind", "ambiguous"]
@@ -415,7 +435,7 @@ class ActorAliasAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Incident)
-class IncidentAdmin(SimpleHistoryAdmin):
+class IncidentAdmin(RebuildsMatcherIndex, SimpleHistoryAdmin):
     list_display = ["title", "place_name", "date_start", "date_precision", "agent", "claim_count"]
     list_filter = ["agent", "date_precision"]
     search_fields = ["title", "place_name", "description"]
@@ -483,7 +503,7 @@ class EvidenceInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(RebuildsMatcherIndex, SimpleHistoryAdmin):
     list_display = ["title", "kind", "status", "perpetrator", "stance_summary", "evidence_count", "updated_at"]
     list_filter = ["kind", "status", "tags"]
     list_select_related = ["alleged_perpetrator"]
@@ -744,9 +764,61 @@ class ReportForm(forms.ModelForm):
         return text
 
 
+class ReportIngestForm(forms.Form):
+    """New reports come in as a submission: pasted text, a file (text, HTML,
+    PDF) or a URL fetched through the guarded fetcher. A multi-article
+    document is split into its articles; the same text twice is one report."""
+
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 16, "cols": 100}), required=False)
+    file = forms.FileField(required=False, help_text="Plain text, HTML or PDF.")
+    url = forms.URLField(required=False, assume_scheme="https", help_text="Fetched once, now.")
+    title = forms.CharField(max_length=500, required=False, help_text="Optional: taken from the text if empty.")
+    source = forms.ModelChoiceField(queryset=Source.objects.order_by("name"), required=False)
+    published_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        if upload is not None and upload.size > settings.MAX_UPLOAD_BYTES:
+            raise ValidationError(f"The file is larger than the {settings.MAX_UPLOAD_BYTES // (1024 * 1024)} MB limit.")
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        given = [name for name in ("text", "file", "url") if data.get(name)]
+        if len(given) != 1:
+            raise ValidationError("Give exactly one of: pasted text, a file, or a URL.")
+        return data
+
+    def ingest(self, *, user: Any, team: Team | None) -> Submission:
+        data = self.cleaned_data
+        common = {"user": user, "team": team, "source": data["source"]}
+        if data["url"]:
+            return services.submission_ingest_url(url=data["url"], **common)
+        if data["file"]:
+            upload = data["file"]
+            return services.submission_ingest(
+                channel=Submission.Channel.ADMIN_FILE,
+                raw=upload.read(),
+                filename=upload.name,
+                content_type=upload.content_type or "",
+                title=data["title"],
+                published_on=data["published_on"],
+                **common,
+            )
+        return services.submission_ingest(
+            channel=Submission.Channel.ADMIN_TEXT,
+            raw=data["text"].encode(),
+            content_type="text/plain",
+            title=data["title"],
+            published_on=data["published_on"],
+            **common,
+        )
+
+
 @admin.register(Report)
 class ReportAdmin(SimpleHistoryAdmin):
     form = ReportForm
+    actions = ["retry_matching"]
     list_display = ["title", "source", "published_on", "document_symbol", "language", "status", "flag_count"]
     list_filter = ["status", "source__kind"]
     list_select_related = ["source"]
@@ -789,6 +861,51 @@ class ReportAdmin(SimpleHistoryAdmin):
     @admin.display(description="flags", ordering="flag_count")
     def flag_count(self, obj: Report) -> int:
         return obj.flag_count  # type: ignore[attr-defined]
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> Any:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ReportIngestForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                submission = form.ingest(user=_user(request), team=_user_team(request))
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return self._ingested(request, submission)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Add reports",
+            "opts": self.model._meta,
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/claims/report/ingest.html", context)
+
+    def _ingested(self, request: HttpRequest, submission: Submission) -> HttpResponseRedirect:
+        if submission.status == Submission.Status.FAILED:
+            self.message_user(
+                request,
+                f"The upload was kept but could not be read: {submission.error} "
+                "It can be retried from the submission's page.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:claims_submission_change", args=[submission.pk]))
+        reports = list(submission.reports.all())
+        already = sum(r.created_at < submission.created_at for r in reports)
+        self.message_user(
+            request,
+            f"{len(reports) - already} new report(s) stored, {already} already stored (linked, not duplicated); "
+            "matching runs in the background and flags appear in the review queue.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:claims_submission_change", args=[submission.pk]))
+
+    @admin.action(description="Retry matching (failed or stuck reports get fresh attempts)")
+    def retry_matching(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ids = processing.reports_retry(reports=queryset)
+        enqueue_report_matching(ids)
+        self.message_user(request, f"{len(ids)} report(s) sent for matching again.", messages.SUCCESS)
 
     def save_model(self, request: HttpRequest, obj: Report, form: Any, change: bool) -> None:
         if change:
@@ -835,6 +952,7 @@ class ReportAdmin(SimpleHistoryAdmin):
 class SubmissionAdmin(admin.ModelAdmin):
     """What arrived, exactly as received: read-only."""
 
+    actions = ["retry_parsing"]
     list_display = ["__str__", "channel", "team", "submitted_by", "status", "created_at", "report_count"]
     list_filter = ["channel", "status"]
     list_select_related = ["team", "submitted_by"]
@@ -864,6 +982,16 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.action(description="Retry parsing failed submissions")
+    def retry_parsing(self, request: HttpRequest, queryset: QuerySet) -> None:
+        retried = [services.submission_retry(submission=s) for s in queryset.filter(status=Submission.Status.FAILED)]
+        still_failed = sum(s.status == Submission.Status.FAILED for s in retried)
+        self.message_user(
+            request,
+            f"{len(retried)} submission(s) retried; {still_failed} still failed (see their error).",
+            messages.WARNING if still_failed else messages.SUCCESS,
+        )
 
     @admin.display(description="reports", ordering="report_count")
     def report_count(self, obj: Submission) -> int:
@@ -906,7 +1034,7 @@ class ReviewActionsMixin:
 
 
 @admin.register(Stance)
-class StanceAdmin(ReviewActionsMixin, SimpleHistoryAdmin):
+class StanceAdmin(RebuildsMatcherIndex, ReviewActionsMixin, SimpleHistoryAdmin):
     review_service = staticmethod(services.stances_review)
     review_argument = "stances"
     actions = ["accept", "reject"]

@@ -81,3 +81,9 @@ def read_only_client(read_only_member):
 @pytest.fixture
 def anonymous_client():
     return Client()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The default PBKDF2 costs ~0.3 s a user; tests create many.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -354,15 +354,14 @@ def test_replacing_an_evidence_file_in_the_claim_inline_rehashes_it(researcher_c
 
 def test_add_report_is_a_submission_with_a_text_hash(researcher_client, researcher, research_team):
     source = factories.SourceFactory(name="AFP")
-    text = "Russia’s envoy said the report was “not convincing”."
-    data = form_data(researcher_client.get(url(Report, "add")))
-    data.update(
-        {"title": "Russia rejects JIM report", "text": text, "source": str(source.pk), "published_on": "2016-08-30"}
-    )
+    text = "Russia’s envoy said the report on the chlorine attacks in Syria was “not convincing”."
+    assert researcher_client.get(url(Report, "add")).status_code == 200
+    data = {"title": "Russia rejects JIM report", "text": text, "source": str(source.pk), "published_on": "2016-08-30"}
     response = researcher_client.post(url(Report, "add"), data)
-    assert response.status_code == 302, response.context["errors"]
+    assert response.status_code == 302, response.context["form"].errors
     report = Report.objects.get()
     assert report.text_hash == text_hash(text)
+    assert (report.title, report.source) == ("Russia rejects JIM report", source)
     submission = report.submissions.get()
     assert (submission.channel, submission.submitted_by, submission.team) == (
         Submission.Channel.ADMIN_TEXT,
@@ -376,7 +375,41 @@ def test_add_report_is_a_submission_with_a_text_hash(researcher_client, research
     response = researcher_client.post(url(Report, "add"), data, follow=True)
     assert Report.objects.count() == 1
     assert report.submissions.count() == 2
-    assert "already stored" in response.content.decode()
+    assert "1 already stored" in response.content.decode()
+
+
+def test_add_report_from_an_uploaded_html_file(researcher_client):
+    html = (
+        b"<html><head><title>OPCW note</title><script>var x=1;</script></head>"
+        b"<body><p>The OPCW fact-finding mission confirmed chlorine use in Syria.</p></body></html>"
+    )
+    upload = SimpleUploadedFile("note.html", html, content_type="text/html")
+    response = researcher_client.post(url(Report, "add"), {"file": upload})
+    assert response.status_code == 302
+    report = Report.objects.get()
+    assert "confirmed chlorine use" in report.text and "var x" not in report.text
+    assert report.submissions.get().channel == Submission.Channel.ADMIN_FILE
+
+
+def test_add_report_needs_exactly_one_input(researcher_client):
+    response = researcher_client.post(url(Report, "add"), {"text": "x", "url": "https://example.org/a"})
+    assert response.status_code == 200
+    assert "exactly one" in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_retry_matching_action_gives_failed_reports_fresh_attempts(
+    researcher_client, django_capture_on_commit_callbacks
+):
+    failed = factories.ReportFactory(status=Report.Status.FAILED, attempts=5, last_error="boom")
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = researcher_client.post(
+            url(Report, "changelist"), {"action": "retry_matching", "_selected_action": [failed.pk]}
+        )
+    assert response.status_code == 302
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == (Report.Status.PENDING, 0)
+    assert len(callbacks) == 1  # matching is sent after commit
 
 
 def test_editing_a_reports_text_rehashes_it(researcher_client):

@@ -142,6 +142,11 @@ REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=5)
 # A PENDING report whose task was sent this long ago and never started is sent again.
 REPORT_REQUEUE_SECONDS = env.int("REPORT_REQUEUE_SECONDS", default=300)
 
+# Semantic similarity in the matcher: "auto" uses it when the optional
+# requirements-semantic.txt is installed; "false" forces the lexical matcher.
+_matcher_embeddings = env.str("MATCHER_EMBEDDINGS", default="auto").lower()
+MATCHER_EMBEDDINGS = None if _matcher_embeddings == "auto" else _matcher_embeddings in ("1", "true", "yes", "on")
+
 CELERY_TASK_ROUTES = {
     "claims.tasks.match_report": {"queue": "reports"},
     "claims.tasks.sweep_reports": {"queue": "reports"},
@@ -171,4 +176,3 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
-FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -28,7 +28,7 @@ from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import Q
 
-from claims import services
+from claims import matcher_runtime, services
 from claims.models import (
     Actor,
     ActorAlias,
@@ -48,6 +48,7 @@ from claims.models import (
 )
 from claims.normalize import normalize_name, sha256_bytes
 from claims.selectors import user_is_researcher
+from claims.tasks import enqueue_report_matching
 
 DEMO_PACKAGE = "claims.demo"
 DEMO_RECORD = "digest-2015.toml"
@@ -251,6 +252,7 @@ def demo_load(*, user: User | None = None) -> Tally:
         )
 
     reports: dict[str, Report] = {}
+    new_articles: list[int] = []
     end_heading = digest["recommended_reads_heading"]
     bodies = split_articles(text, headlines=[a["headline"] for a in record["articles"]], end_heading=end_heading)
     for spec, body in zip(record["articles"], bodies, strict=True):
@@ -265,6 +267,8 @@ def demo_load(*, user: User | None = None) -> Tally:
         )
         tally.count("articles", created)
         reports[spec["key"]] = report
+        if created:
+            new_articles.append(report.pk)
 
     listed = recommended_reads(text, end_heading=end_heading)
     for spec in record["cited"]:
@@ -394,6 +398,10 @@ def demo_load(*, user: User | None = None) -> Tally:
     Submission.objects.filter(pk=submission.pk, status=Submission.Status.RECEIVED).update(
         status=Submission.Status.PARSED
     )
+    if any(tally.created.values()):
+        # New claims or aliases: workers rebuild their index; then match the articles.
+        matcher_runtime.index_bump()
+        enqueue_report_matching(new_articles)
     return tally
 
 

@@ -1,0 +1,160 @@
+"""The matcher as a worker process holds it: built from the database once per
+process, rebuilt when the claims index version (``MatcherState``) changes.
+
+The matching itself is the pure library in ``claims.matching``; this module
+only turns rows into its plain inputs and its output into ``FlagProposal``s.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from claims.ingest.language import is_supported
+from claims.matching import MATCHER_VERSION, MODEL_NAME, AliasEntry, ClaimDoc, Matcher, build_matcher
+from claims.models import Actor, ActorAlias, Claim, ClaimEmbedding, MatcherState, Report, Stance
+from claims.processing import FlagProposal
+
+logger = logging.getLogger(__name__)
+
+INDEX_KEY = "claims"
+_lock = threading.Lock()
+_loaded: tuple[int, Matcher] | None = None
+
+
+def index_version() -> int:
+    return MatcherState.objects.filter(key=INDEX_KEY).values_list("version", flat=True).first() or 0
+
+
+def index_bump() -> None:
+    """Tell every worker to rebuild its claim index on its next task. Call
+    after any change to claims, actors, aliases, incidents or stances."""
+    updated = MatcherState.objects.filter(key=INDEX_KEY).update(version=F("version") + 1)
+    if not updated:
+        MatcherState.objects.get_or_create(key=INDEX_KEY, defaults={"version": 1})
+
+
+def claim_docs() -> list[ClaimDoc]:
+    """Every claim as the matcher indexes it: text, title, the names and
+    aliases of its alleged perpetrator and of the actors holding stances on
+    it, and its incidents' titles and places. A fixed number of queries."""
+    names: dict[int, list[str]] = defaultdict(list)
+    for actor_id, name in Actor.objects.values_list("id", "name"):
+        names[actor_id].append(name)
+    for actor_id, name in ActorAlias.objects.filter(ambiguous=False).values_list("actor_id", "name"):
+        names[actor_id].append(name)
+    claim_actors: dict[int, set[int]] = defaultdict(set)
+    for claim_id, actor_id in Stance.objects.values_list("claim_id", "actor_id").distinct():
+        claim_actors[claim_id].add(actor_id)
+    incidents: dict[int, list[str]] = defaultdict(list)
+    for claim_id, title, place in Claim.incidents.through.objects.values_list(
+        "claim_id", "incident__title", "incident__place_name"
+    ):
+        incidents[claim_id].extend(part for part in (title, place) if part)
+    docs = []
+    for claim_id, title, text, perpetrator_id in Claim.objects.order_by("id").values_list(
+        "id", "title", "text", "alleged_perpetrator_id"
+    ):
+        actor_ids = claim_actors[claim_id] | ({perpetrator_id} if perpetrator_id else set())
+        docs.append(
+            ClaimDoc(
+                id=claim_id,
+                title=title,
+                text=text,
+                actor_ids=tuple(sorted(actor_ids)),
+                actor_names=tuple(n for a in sorted(actor_ids) for n in names[a]),
+                incident_names=tuple(incidents[claim_id]),
+            )
+        )
+    return docs
+
+
+def alias_entries() -> list[AliasEntry]:
+    entries = [AliasEntry(actor_id=i, name=n) for i, n in Actor.objects.values_list("id", "name")]
+    entries += [
+        AliasEntry(actor_id=i, name=n, ambiguous=a)
+        for i, n, a in ActorAlias.objects.values_list("actor_id", "name", "ambiguous")
+    ]
+    return entries
+
+
+def _cached_embeddings() -> dict[str, np.ndarray]:
+    rows = ClaimEmbedding.objects.filter(model_name=MODEL_NAME).values_list("content_hash", "vector")
+    return {h: np.frombuffer(bytes(v), dtype=np.float32) for h, v in rows}
+
+
+def _store_embeddings(matcher: Matcher, docs: list[ClaimDoc]) -> None:
+    if not matcher.new_embeddings:
+        return
+    from claims.matching import claim_content_hash
+
+    with transaction.atomic():
+        for doc in docs:
+            digest = claim_content_hash(doc)
+            vector = matcher.new_embeddings.get(digest)
+            if vector is not None:
+                ClaimEmbedding.objects.update_or_create(
+                    claim_id=doc.id,
+                    defaults={
+                        "content_hash": digest,
+                        "model_name": MODEL_NAME,
+                        "vector": np.asarray(vector, dtype=np.float32).tobytes(),
+                    },
+                )
+    logger.info("encoded and cached %d claim embeddings", len(matcher.new_embeddings))
+
+
+def build() -> Matcher:
+    docs = claim_docs()
+    use_embeddings = settings.MATCHER_EMBEDDINGS
+    matcher = build_matcher(
+        docs,
+        alias_entries(),
+        embeddings=use_embeddings,
+        claim_embeddings=_cached_embeddings() if use_embeddings is not False else None,
+    )
+    _store_embeddings(matcher, docs)
+    return matcher
+
+
+def current_matcher() -> Matcher:
+    """This process's matcher, rebuilt if the claims changed since it was built."""
+    global _loaded
+    version = index_version()
+    with _lock:
+        if _loaded is None or _loaded[0] != version:
+            logger.info("building the claim index (version %s)", version)
+            _loaded = (version, build())
+        return _loaded[1]
+
+
+def matcher_version(matcher: Matcher) -> str:
+    return f"{MATCHER_VERSION}+{matcher.mode}"
+
+
+def language_supported(language: str) -> bool:
+    # An undetermined language ("") is tried rather than set aside.
+    return not language or is_supported(language)
+
+
+def match_report(report: Report) -> tuple[list[FlagProposal], str]:
+    matcher = current_matcher()
+    proposals = [
+        FlagProposal(
+            claim_id=int(m.claim_id),
+            score=float(m.score),
+            tier=str(m.tier),
+            passages=m.passages,
+            matched_actors=m.actors,
+            matched_terms=m.terms,
+        )
+        for m in matcher.match(f"{report.title}\n\n{report.text}")
+        if m.tier is not None
+    ]
+    return proposals, matcher_version(matcher)

@@ -1,0 +1,103 @@
+"""Celery tasks. Each takes ids, reloads rows, calls one service, and is safe
+to run twice: the database (leases, attempts, one flag per pair) is the record
+and the queue only carries pointers. See claims.processing for the guarantees."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Iterable
+
+from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
+
+from claims import processing
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+
+def enqueue_report_matching(report_ids: Iterable[int]) -> None:
+    """Send a matching task for each report once the current transaction
+    commits: a rolled-back report is never matched. A message that cannot be
+    sent (broker down) is not lost: the report stays PENDING and the sweep
+    sends it again."""
+    ids = list(report_ids)
+    if ids:
+        transaction.on_commit(lambda: _send_matching(ids))
+
+
+def _send_matching(report_ids: list[int]) -> None:
+    sent = []
+    for report_id in report_ids:
+        try:
+            match_report.apply_async((report_id,))
+        except Exception:  # the broker is down or unreachable; the sweep will resend
+            logger.exception("could not enqueue report %s; the sweep will retry", report_id)
+            continue
+        sent.append(report_id)
+    if sent:
+        processing.reports_mark_enqueued(report_ids=sent)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=8,
+)
+def match_report(self, report_id: int) -> None:
+    """Match one report against the claims and store its flags.
+
+    Guarantees: the attempt is counted before work starts; a re-run or a
+    duplicate message changes nothing (lease + one flag per pair, reviewed
+    flags untouched); database outages are retried with backoff; any other
+    error is recorded on the report, which is retried until its attempts are
+    used up and then marked FAILED."""
+    from claims import matcher_runtime
+
+    report = processing.report_lease(report_id=report_id)
+    if report is None:
+        return
+    try:
+        if not matcher_runtime.language_supported(report.language):
+            processing.report_mark_unsupported_language(report=report)
+            return
+        proposals, version = matcher_runtime.match_report(report)
+        counts = processing.report_complete(report=report, proposals=proposals, matcher_version=version)
+        logger.info("report %s matched: %s", report_id, counts)
+    except TRANSIENT_ERRORS:
+        _release_quietly(report, traceback.format_exc())
+        raise
+    except Exception:
+        logger.exception("report %s: matching failed (attempt %s)", report_id, report.attempts)
+        _release_quietly(report, traceback.format_exc())
+        # In-process (no broker) mode has no delayed retries: the report stays
+        # PENDING with its error, for the admin's retry action.
+        if report.attempts < settings.REPORT_MAX_ATTEMPTS and not self.request.is_eager:
+            match_report.apply_async((report_id,), countdown=min(2**report.attempts, 60))
+
+
+def _release_quietly(report, error: str) -> None:
+    try:
+        processing.report_lease_release_failed(report=report, error=error)
+    except TRANSIENT_ERRORS:
+        # The database is down: the lease expires and the sweep takes it up.
+        logger.warning("report %s: could not record the failure; its lease will expire", report.pk)
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
+def sweep_reports() -> int:
+    """Re-send reports whose message was lost or whose worker died. Periodic
+    (Celery beat); safe to run at any time and from several places."""
+    ids = processing.reports_needing_work(requeue_after_seconds=settings.REPORT_REQUEUE_SECONDS)
+    _send_matching(ids)
+    if ids:
+        logger.info("sweep re-enqueued %d reports", len(ids))
+    return len(ids)

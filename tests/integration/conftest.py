@@ -1,0 +1,43 @@
+"""Fixtures for tests against real services: PostgreSQL, Redis and Celery workers."""
+
+import os
+
+import pytest
+import redis
+from django.db import connection
+
+from tests.harness import Worker
+
+
+@pytest.fixture(autouse=True)
+def _needs_postgresql(transactional_db):
+    if connection.vendor != "postgresql":
+        pytest.fail("integration tests need PostgreSQL: run `make test` (DATABASE_URL=postgres://...)")
+
+
+@pytest.fixture
+def broker_url():
+    """A Redis database of its own for the run's queues, emptied before each test."""
+    url = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture
+def live_broker(broker_url):
+    """Send tasks through the broker, as production does, not in-process."""
+    from tracker.celery import app
+
+    previous = {"task_always_eager": app.conf.task_always_eager, "broker_url": app.conf.broker_url}
+    app.conf.update(task_always_eager=False, broker_url=broker_url)
+    app.pool.force_close_all()
+    yield app
+    app.pool.force_close_all()
+    app.conf.update(previous)
+
+
+@pytest.fixture
+def worker(live_broker, broker_url):
+    started = Worker(broker_url=broker_url).start()
+    yield started
+    started.stop()

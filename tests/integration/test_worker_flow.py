@@ -1,0 +1,134 @@
+"""The real flow: reports committed to PostgreSQL, tasks through Redis, a real
+Celery worker process matching them (not in-process eager mode)."""
+
+import pytest
+from django.core.management import call_command
+
+from claims import processing, services
+from claims.models import Claim, Flag, Report, Submission
+from tests.harness import Worker, wait_for
+
+pytestmark = pytest.mark.integration
+
+# What the seed digest's articles must flag (headline → claim titles), and nothing else.
+EXPECTED = {
+    "Russia Backs Efforts to Assign Blame for Chlorine Attacks in Syria": {"chlorine-attribution", "chlorine-use"},
+    "Syrian Troops Repel Islamic State Attack in Northeastern Syria": {"hassakeh"},
+    "Al-Qaida Chief Says ISIS Caliphate Is ‘Illegitimate’": {"caliphate", "zawahiri", "arsal"},
+}
+CLAIM_KEYS = {
+    "chlorine-attribution": "Chlorine attacks in Syria in 2015 were carried out by the Syrian government",
+    "chlorine-use": "Chlorine was used in attacks in Syria",
+    "hassakeh": "The Islamic State attacked the city of Hassakeh",
+    "caliphate": "The Islamic State's self-proclaimed caliphate is illegitimate",
+    "zawahiri": "Jabhat al-Nusra takes orders from al-Qaida chief Ayman al-Zawahiri",
+    "arsal": "Hezbollah seized hilltops near Arsal",
+}
+
+
+def _claim_key(claim: Claim) -> str:
+    by_text = {text.casefold(): key for key, text in CLAIM_KEYS.items()}
+    return by_text.get(claim.text.casefold().rstrip("."), by_text.get(claim.title.casefold().rstrip("."), claim.title))
+
+
+def _settled() -> bool:
+    return not Report.objects.filter(status__in=[Report.Status.PENDING, Report.Status.PROCESSING]).exists()
+
+
+def test_worker_not_eager(live_broker):
+    assert live_broker.conf.task_always_eager is False
+
+
+def test_seed_digest_is_matched_by_a_real_worker(worker):
+    call_command("load_demo")  # commits; matching is sent to Redis after commit
+    wait_for(_settled, timeout=60, what="all reports processed")
+    articles = Report.objects.exclude(status=Report.Status.CITED)
+    assert {r.status for r in articles} == {Report.Status.PROCESSED}, worker.output()[-3000:]
+    flagged = {r.title: {_claim_key(f.claim) for f in r.flags.select_related("claim")} for r in articles}
+    assert flagged == EXPECTED
+    chlorine = Flag.objects.get(report__title__startswith="Russia", claim__kind=Claim.Kind.ATTRIBUTION)
+    assert chlorine.passages and chlorine.matched_terms
+    assert any(a["alias"].lower() == "damascus" for a in chlorine.matched_actors)
+
+
+def test_a_batch_ends_processed_with_exactly_one_flag_per_pair(worker):
+    call_command("load_demo")
+    wait_for(_settled, timeout=60, what="demo processed")
+    texts = [
+        f"Report {i}: the Assad government rejected the accusation of using chlorine in attacks in Syria, "
+        f"while Western governments said helicopters dropped chlorine barrel bombs on village number {i}."
+        for i in range(40)
+    ] + [f"Weather bulletin {i}: rain is expected over the coast on day {i}." for i in range(10)]
+    for text in texts:
+        services.submission_ingest(channel=Submission.Channel.API, raw=text.encode(), content_type="text/plain")
+    wait_for(_settled, timeout=90, what="batch processed")
+    batch = Report.objects.filter(title__startswith="Report") | Report.objects.filter(title__startswith="Weather")
+    assert batch.count() == 50
+    assert set(batch.values_list("status", flat=True)) == {Report.Status.PROCESSED}
+    attribution = Claim.objects.get(kind=Claim.Kind.ATTRIBUTION)
+    for report in batch:
+        claims = set(report.flags.values_list("claim_id", flat=True))
+        if report.title.startswith("Report"):
+            assert attribution.pk in claims, report.text
+        else:
+            assert claims == set(), report.text
+    # Running everything again adds nothing.
+    before = Flag.objects.count()
+    processing.reports_retry(reports=batch)
+    from claims.tasks import enqueue_report_matching
+
+    enqueue_report_matching(batch.values_list("pk", flat=True))
+    wait_for(_settled, timeout=90, what="re-run processed")
+    assert Flag.objects.count() == before
+
+
+def test_killed_worker_loses_nothing_and_duplicates_nothing(live_broker, broker_url, settings):
+    # Messages a killed worker had reserved but not started are re-sent by the sweep.
+    settings.REPORT_REQUEUE_SECONDS = 5
+    # Short leases so the sweep can take back what the killed worker held.
+    env = {"REPORT_LEASE_SECONDS": "6", "CELERY_TASK_SOFT_TIME_LIMIT": "3", "CELERY_TASK_TIME_LIMIT": "4",
+           "MATCHER_EMBEDDINGS": "false"}  # fmt: skip
+    first = Worker(broker_url=broker_url, **env).start()
+    call_command("load_demo")
+    texts = [
+        f"Dispatch {i}: Damascus denies that the Syrian government carried out chlorine attacks in Syria, "
+        f"after reports of chlorine gas in village {i}." + " Further context follows." * 30
+        for i in range(150)
+    ]
+    for text in texts:
+        services.submission_ingest(channel=Submission.Channel.API, raw=text.encode(), content_type="text/plain")
+    kills = 0
+    try:
+        for _ in range(3):
+            wait_for(lambda: Report.objects.filter(status=Report.Status.PROCESSING).exists(), timeout=60,
+                     interval=0.01, what="a report in flight")  # fmt: skip
+            first.kill()
+            kills += 1
+            if Report.objects.filter(status=Report.Status.PROCESSING).exists() or _settled():
+                break
+            first = Worker(broker_url=broker_url, **env).start()
+    finally:
+        first.kill()
+    in_flight_at_kill = Report.objects.filter(status=Report.Status.PROCESSING).count()
+    second = Worker(broker_url=broker_url, **env).start()
+    try:
+
+        def swept_and_settled() -> bool:
+            from claims.tasks import sweep_reports
+
+            sweep_reports()  # what beat runs every minute
+            return _settled()
+
+        wait_for(swept_and_settled, timeout=120, interval=1, what="all reports processed after the kill")
+    finally:
+        second.stop()
+    dispatches = Report.objects.filter(title__startswith="Dispatch")
+    attribution = Claim.objects.get(kind=Claim.Kind.ATTRIBUTION)
+    processed = dispatches.filter(status=Report.Status.PROCESSED).count()
+    flagged = Flag.objects.filter(report__in=dispatches, claim=attribution).count()
+    retried = dispatches.filter(attempts__gt=1).count()
+    print(f"kills={kills} in_flight_at_kill={in_flight_at_kill} reports_in={len(texts)} processed={processed} "
+          f"flags={flagged} retried={retried} lost={len(texts) - processed}")  # fmt: skip
+    assert processed == len(texts)
+    assert flagged == len(texts)  # one flag per report for the claim: none missing, none duplicated
+    assert retried >= 1
