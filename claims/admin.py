@@ -52,7 +52,7 @@ from claims.models import (
     Team,
 )
 from claims.normalize import normalize_name, text_hash
-from claims.tasks import enqueue_report_matching
+from claims.tasks import enqueue_claim_rematch, enqueue_report_matching
 
 admin.site.site_header = "Attribution tracker"
 admin.site.site_title = "Attribution tracker"
@@ -504,6 +504,7 @@ class EvidenceInline(admin.TabularInline):
 
 @admin.register(Claim)
 class ClaimAdmin(RebuildsMatcherIndex, SimpleHistoryAdmin):
+    actions = ["rematch_archive"]
     list_display = ["title", "kind", "status", "perpetrator", "stance_summary", "evidence_count", "updated_at"]
     list_filter = ["kind", "status", "tags"]
     list_select_related = ["alleged_perpetrator"]
@@ -576,6 +577,17 @@ class ClaimAdmin(RebuildsMatcherIndex, SimpleHistoryAdmin):
             _save_submission_formset(request, formset)
         else:
             super().save_formset(request, form, formset, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # A new or edited claim is matched against the archive of past reports.
+        enqueue_claim_rematch([form.instance.pk])
+
+    @admin.action(description="Match the archive of past reports against these claims")
+    def rematch_archive(self, request: HttpRequest, queryset: QuerySet) -> None:
+        ids = list(queryset.values_list("pk", flat=True))
+        enqueue_claim_rematch(ids)
+        self.message_user(request, f"{len(ids)} claim(s) sent for matching against the archive.", messages.SUCCESS)
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> Any:
         try:

@@ -143,9 +143,9 @@ def language_supported(language: str) -> bool:
     return not language or is_supported(language)
 
 
-def match_report(report: Report) -> tuple[list[FlagProposal], str]:
-    matcher = current_matcher()
-    proposals = [
+def proposals_for(matcher: Matcher, text: str, *, claim_ids: list[int] | None = None) -> list[FlagProposal]:
+    """The matcher's flags for a text, in storable form (suggested or strong only)."""
+    return [
         FlagProposal(
             claim_id=int(m.claim_id),
             score=float(m.score),
@@ -154,7 +154,11 @@ def match_report(report: Report) -> tuple[list[FlagProposal], str]:
             matched_actors=m.actors,
             matched_terms=m.terms,
         )
-        for m in matcher.match(f"{report.title}\n\n{report.text}")
+        for m in matcher.match(text, claim_ids=claim_ids)
         if m.tier is not None
     ]
-    return proposals, matcher_version(matcher)
+
+
+def match_report(report: Report) -> tuple[list[FlagProposal], str]:
+    matcher = current_matcher()
+    return proposals_for(matcher, f"{report.title}\n\n{report.text}"), matcher_version(matcher)

@@ -101,3 +101,29 @@ def sweep_reports() -> int:
     if ids:
         logger.info("sweep re-enqueued %d reports", len(ids))
     return len(ids)
+
+
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5
+)
+def rematch_claim(claim_id: int) -> dict[str, int]:
+    """Match the archive of past reports against one new or edited claim, on
+    the ``archive`` queue so it never delays new reports. Safe to re-run."""
+    from claims import rematch
+
+    return rematch.claim_rematch(claim_id=claim_id)
+
+
+def enqueue_claim_rematch(claim_ids: Iterable[int]) -> None:
+    """After commit, send the archive re-match of each claim (see rematch_claim)."""
+    ids = list(claim_ids)
+
+    def send() -> None:
+        for claim_id in ids:
+            try:
+                rematch_claim.apply_async((claim_id,))
+            except Exception:  # broker down: a researcher can re-save the claim or use the admin action
+                logger.exception("could not enqueue the archive re-match of claim %s", claim_id)
+
+    if ids:
+        transaction.on_commit(send)

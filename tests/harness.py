@@ -62,6 +62,8 @@ class Worker:
             "SECRET_KEY": settings.SECRET_KEY,
             "CONN_MAX_AGE": "0",
             "HF_HUB_OFFLINE": "1",
+            # The lexical matcher unless a test asks for embeddings: fast to start.
+            "MATCHER_EMBEDDINGS": "false",
             **self.env,
         }
         command = [

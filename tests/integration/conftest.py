@@ -30,10 +30,19 @@ def live_broker(broker_url):
 
     previous = {"task_always_eager": app.conf.task_always_eager, "broker_url": app.conf.broker_url}
     app.conf.update(task_always_eager=False, broker_url=broker_url)
-    app.pool.force_close_all()
+    _reset_connections(app)
     yield app
-    app.pool.force_close_all()
+    _reset_connections(app)
     app.conf.update(previous)
+
+
+def _reset_connections(app):
+    # Pools are created lazily for the broker URL of the moment; drop them so
+    # the next send connects to the URL now configured.
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture
