@@ -18,27 +18,39 @@ from claims.matching.embeddings import (
     default_encoder,
     semantic_available,
 )
-from claims.matching.matcher import MATCHER_VERSION, WEIGHTS, Matcher, Weights, build_matcher
-from claims.matching.thresholds import Thresholds, ThresholdsError, load_thresholds
+from claims.matching.matcher import MATCHER_VERSION, Matcher, build_matcher
+from claims.matching.scorer import (
+    BM25_ONLY,
+    FEATURES,
+    CalibrationError,
+    Scorer,
+    Thresholds,
+    ThresholdsError,
+    load_scorer,
+    load_thresholds,
+)
 from claims.matching.types import AliasEntry, ClaimDoc, ClaimMatch
 
 __all__ = [
+    "BM25_ONLY",
+    "FEATURES",
     "MATCHER_VERSION",
     "MODEL_NAME",
-    "WEIGHTS",
-    "build_matcher",
     "AliasEntry",
+    "CalibrationError",
     "ClaimDoc",
     "ClaimMatch",
     "Encoder",
     "Matcher",
     "MiniLMEncoder",
+    "Scorer",
     "Thresholds",
     "ThresholdsError",
-    "Weights",
+    "build_matcher",
     "claim_content_hash",
     "claim_embedding_text",
     "default_encoder",
+    "load_scorer",
     "load_thresholds",
     "semantic_available",
 ]

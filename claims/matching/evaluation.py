@@ -204,20 +204,29 @@ def write_embedding_cache(path: Path | str, embeddings: Mapping) -> None:
         np.savez(fh, hashes=np.array(hashes), vectors=np.stack([merged[h] for h in hashes]))
 
 
-# --- weight search (on train splits only) ------------------------------------------------
+# --- fitting the scorer (on train splits only) ----------------------------------------
 
 
-def search_weights(matcher, queries: Mapping[str, str], qrels: Mapping[str, set], grid: Iterable) -> list[tuple]:
-    """MAP@5 of each candidate ``Weights`` in ``grid``, best first. Stage 1 runs
-    once per query; each weighting is scored through ``Matcher.aggregate``,
-    the function ``Matcher.rank`` uses."""
-    judged = [(matcher.candidates(text), qrels[q]) for q, text in queries.items() if q in qrels]
-    results = []
-    for weights in grid:
-        total = 0.0
-        for per_passage, relevant in judged:
-            ranked = [matcher.claims[c].id for c, _ in matcher.aggregate(per_passage, weights)[:5]]
-            total += average_precision_at_k(ranked, relevant, 5)
-        results.append((total / (len(judged) or 1), weights))
-    results.sort(key=lambda r: -r[0])
-    return results
+def training_pairs(matcher, queries: Mapping[str, str], qrels: Mapping[str, set], negatives: int = 20):
+    """Feature rows (FEATURES order) and labels for fitting the scorer: per
+    passage of each judged query, its relevant claims among the candidates and
+    the ``negatives`` strongest non-relevant candidates (by relative BM25 and
+    relative cosine), from ``Matcher.candidates``, the features ``rank`` scores."""
+    import numpy as np
+
+    from claims.matching.scorer import FEATURES
+
+    strength = [FEATURES.index("bm25_relative"), FEATURES.index("cosine_relative")]
+    rows, labels = [], []
+    for qid, text in queries.items():
+        relevant = qrels.get(qid)
+        if not relevant:
+            continue
+        for pc in matcher.candidates(text):
+            is_relevant = np.array([matcher.claims[c].id in relevant for c in pc.claims.tolist()])
+            order = np.argsort(-pc.features[:, strength].sum(axis=1), kind="stable")
+            chosen = np.concatenate([np.flatnonzero(is_relevant), [i for i in order if not is_relevant[i]][:negatives]])
+            chosen = chosen.astype(np.int64)
+            rows.append(pc.features[chosen])
+            labels.append(is_relevant[chosen])
+    return np.vstack(rows), np.concatenate(labels).astype(np.float64)

@@ -3,7 +3,11 @@ weights the scorer needs, computed from the same postings."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gzip
+import json
+from collections.abc import Iterable, Sequence
+from functools import cache
+from pathlib import Path
 
 import bm25s
 import numpy as np
@@ -15,6 +19,37 @@ from claims.normalize import normalize_name
 # BM25 parameters: bm25s's defaults (Lucene variant).
 K1 = 1.5
 B = 0.75
+
+# Document frequencies of terms in a reference collection of 33k public
+# fact-checked claims (Snopes and PolitiFact, shared/eval), added to the claim
+# collection's own when computing idf. A new project has a handful of claims:
+# on six claims every word is rare, and "government" or "forces" would weigh as
+# much as "chlorine". Written by `calibrate_matcher --write-background`.
+BACKGROUND_PATH = Path(__file__).with_name("background_df.json.gz")
+
+
+@cache
+def background_df(path: Path = BACKGROUND_PATH) -> tuple[int, dict[str, int]]:
+    """(number of documents, term -> document frequency) of the reference collection."""
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        data = json.load(fh)
+    return int(data["documents"]), data["df"]
+
+
+def write_background_df(docs: Iterable[ClaimDoc], path: Path = BACKGROUND_PATH, min_df: int = 2) -> int:
+    """Count the document frequencies of ``docs``' terms; terms in fewer than
+    ``min_df`` documents are left out (absent terms count as 0)."""
+    counts: dict[str, int] = {}
+    n = 0
+    for doc in docs:
+        n += 1
+        for term in set(core_terms(doc)):
+            counts[term] = counts.get(term, 0) + 1
+    df = {t: c for t, c in sorted(counts.items()) if c >= min_df}
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=9) as fh:
+        json.dump({"documents": n, "df": df}, fh, separators=(",", ":"))
+    background_df.cache_clear()
+    return len(df)
 
 
 def actor_term(actor_id: str | int) -> str:
@@ -62,7 +97,14 @@ class ClaimIndex:
         self._indptr = np.asarray(scores["indptr"], dtype=np.int64)
         self.n_docs = int(scores["num_docs"])
         df = np.diff(self._indptr).astype(np.float64)
-        self.idf = np.log1p((self.n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        own_idf = np.log1p((self.n_docs - df + 0.5) / (df + 0.5))
+        # idf over this collection plus the reference one; BM25's weights rescaled to match.
+        bg_docs, bg = background_df()
+        terms = sorted(self.vocab, key=self.vocab.get)[: len(df)]
+        bg_df = np.array([bg.get(t, 0) for t in terms], dtype=np.float64)
+        idf = np.log1p((self.n_docs + bg_docs - df - bg_df + 0.5) / (df + bg_df + 0.5))
+        self._data = self._data * np.repeat((idf / own_idf).astype(np.float32), np.diff(self._indptr))
+        self.idf = idf.astype(np.float32)
         # Postings of the propositions' distinct terms, and each proposition's idf mass.
         self.core_terms: list[np.ndarray] = [
             np.fromiter({self.vocab[t] for t in core_terms(d)}, dtype=np.int64) for d in docs
@@ -102,5 +144,9 @@ def _accumulate(indptr, indices, data, term_ids, n_docs, idf=None):
     postings = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
     docs = indices[postings]
     summed = np.bincount(docs, weights=data[postings], minlength=n_docs) if data is not None else None
-    shared = np.bincount(docs, weights=np.repeat(idf[term_ids], ends - starts), minlength=n_docs) if idf is not None else None
+    shared = (
+        np.bincount(docs, weights=np.repeat(idf[term_ids], ends - starts), minlength=n_docs)
+        if idf is not None
+        else None
+    )
     return summed, shared

@@ -9,44 +9,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from claims.matching.aliases import AliasIndex, ActorMention
+from claims.matching.aliases import ActorMention, AliasIndex
 from claims.matching.embeddings import Encoder, claim_content_hash, claim_embedding_text
 from claims.matching.index import ClaimIndex, actor_term
+from claims.matching.scorer import FEATURES, Scorer, Thresholds, load_scorer, load_thresholds
 from claims.matching.text import Passage, analyze, split_passages, stem, words
-from claims.matching.thresholds import Thresholds, load_thresholds
 from claims.matching.types import AliasEntry, ClaimDoc, ClaimMatch
 from claims.normalize import normalize_name
 
 # Bump whenever scoring changes (features, weights, analyzer, passages):
 # thresholds calibrated for another version are refused.
-MATCHER_VERSION = "2026.11-1"
+MATCHER_VERSION = "2026.11-2"
 
 # How many claims each stage-1 retriever hands to the scorer, per passage.
 POOL_SIZE = 100
 # Best passages kept per claim for the explanation.
 PASSAGES_SHOWN = 3
-
-FEATURES = ("bm25", "claim_coverage", "query_coverage", "cosine")
-
-
-@dataclass(frozen=True)
-class Weights:
-    """Linear weights of the scorer's features, per mode. Chosen by grid search
-    on the CheckThat! train splits (calibrate_matcher --search-weights)."""
-
-    bm25: float
-    claim_coverage: float
-    query_coverage: float
-    cosine: float = 0.0
-
-    def vector(self) -> np.ndarray:
-        return np.array([getattr(self, f) for f in FEATURES], dtype=np.float64)
-
-
-WEIGHTS = {
-    "lexical": Weights(bm25=0.5, claim_coverage=0.5, query_coverage=0.0),
-    "semantic": Weights(bm25=0.25, claim_coverage=0.25, query_coverage=0.0, cosine=0.5),
-}
 
 
 @dataclass
@@ -65,7 +43,8 @@ class Matcher:
     ``encoder`` turns on semantic similarity. ``claim_embeddings`` maps
     ``claim_content_hash(doc)`` to a cached vector; claims missing from it are
     encoded now, and ``new_embeddings`` lists what was computed so the caller
-    can store it. ``thresholds`` defaults to the calibrated file.
+    can store it. ``scorer`` and ``thresholds`` default to the calibrated ones
+    for the mode (thresholds.json).
     """
 
     def __init__(
@@ -75,20 +54,20 @@ class Matcher:
         *,
         encoder: Encoder | None = None,
         claim_embeddings: Mapping[str, np.ndarray] | None = None,
+        scorer: Scorer | None = None,
         thresholds: Thresholds | None = None,
-        weights: Weights | None = None,
         max_passage_words: int = 60,
     ):
         self.claims = list(claims)
         self.mode = "semantic" if encoder is not None else "lexical"
         self.encoder = encoder
-        self.weights = weights or WEIGHTS[self.mode]
+        self._scorer = scorer
         self._thresholds = thresholds
         self.max_passage_words = max_passage_words
         self.aliases = AliasIndex(aliases)
-        self.index = ClaimIndex(
-            self.claims, skip_names=frozenset(normalize_name(a.name) for a in self.aliases.entries if a.ambiguous)
-        )
+        skip = frozenset(normalize_name(a.name) for a in self.aliases.entries if a.ambiguous)
+        # bm25s cannot index nothing; an empty matcher matches nothing.
+        self.index = ClaimIndex(self.claims or [ClaimDoc(id="", title="", text="")], skip_names=skip)
         self._position = {c.id: i for i, c in enumerate(self.claims)}
         self.new_embeddings: dict[str, np.ndarray] = {}
         self.claim_vectors: np.ndarray | None = None
@@ -106,6 +85,16 @@ class Matcher:
         if not self.claims:
             return np.zeros((0, 1), dtype=np.float32)
         return np.stack([np.asarray(cache.get(h, self.new_embeddings.get(h)), dtype=np.float32) for h in hashes])
+
+    @property
+    def scorer(self) -> Scorer:
+        if self._scorer is None:
+            self._scorer = load_scorer(self.mode, MATCHER_VERSION)
+        return self._scorer
+
+    @scorer.setter
+    def scorer(self, scorer: Scorer) -> None:
+        self._scorer = scorer
 
     @property
     def thresholds(self) -> Thresholds:
@@ -156,12 +145,21 @@ class Matcher:
             if len(pool) == 0:
                 continue
             query_mass = float(self.index.idf[term_ids].sum()) or 1.0
+            claim_mass = np.maximum(self.index.core_idf_mass[pool], 1e-9)
             features = np.zeros((len(pool), len(FEATURES)), dtype=np.float64)
             features[:, 0] = bm25[pool] / query_mass
-            features[:, 1] = shared[pool] / np.maximum(self.index.core_idf_mass[pool], 1e-9)
+            features[:, 1] = shared[pool] / claim_mass
             features[:, 2] = shared[pool] / query_mass
+            total = features[:, 1] + features[:, 2]
+            features[:, 3] = np.divide(
+                2 * features[:, 1] * features[:, 2], total, out=np.zeros(len(pool)), where=total > 0
+            )
+            # Relative to the best claim overall (not just in the pool), so the
+            # archive direction (claim_ids given) scores exactly as the forward one.
+            features[:, 4] = bm25[pool] / (bm25.max() or 1.0)
             if cosine is not None:
-                features[:, 3] = cosine[pool]
+                features[:, 5] = cosine[pool]
+                features[:, 6] = cosine[pool] - cosine.max()
             out.append(PassageCandidates(passage, pool, features, mentions))
         return out
 
@@ -174,7 +172,7 @@ class Matcher:
         whatever their score; ``tier`` is None below the suggest threshold
         (or when no thresholds are loaded and ``explain`` is False)."""
         per_passage = self.candidates(text, claim_ids)
-        ranked = self.aggregate(per_passage, self.weights)
+        ranked = self.aggregate(per_passage, self.scorer)
         if k is not None:
             ranked = ranked[:k]
         thresholds = self.thresholds if explain else None
@@ -182,7 +180,9 @@ class Matcher:
         for claim, hits in ranked:
             score = hits[0][0]
             match = ClaimMatch(
-                claim_id=self.claims[claim].id, score=round(score, 6), tier=thresholds.tier(score) if thresholds else None
+                claim_id=self.claims[claim].id,
+                score=round(score, 6),
+                tier=thresholds.tier(score) if thresholds else None,
             )
             if explain:
                 self._explain(match, claim, [(s, per_passage[n]) for s, n in hits[:PASSAGES_SHOWN]])
@@ -190,13 +190,12 @@ class Matcher:
         return matches
 
     @staticmethod
-    def aggregate(per_passage: list[PassageCandidates], weights: Weights) -> list[tuple[int, list[tuple[float, int]]]]:
+    def aggregate(per_passage: list[PassageCandidates], scorer: Scorer) -> list[tuple[int, list[tuple[float, int]]]]:
         """A claim's score is its best passage's score. Returns (claim index,
         [(passage score, passage number), ...]) best claim first."""
-        w = weights.vector()
         best: dict[int, list[tuple[float, int]]] = {}
         for n, pc in enumerate(per_passage):
-            scores = np.maximum(pc.features @ w, 0.0)
+            scores = scorer.score(pc.features)
             for claim, score in zip(pc.claims.tolist(), scores.tolist(), strict=True):
                 best.setdefault(claim, []).append((score, n))
         for hits in best.values():
@@ -223,9 +222,10 @@ class Matcher:
                     terms.setdefault(word)
             for m in pc.mentions:
                 if m.actor_id in actor_ids:
-                    actors.setdefault((m.actor_id, p.start + m.start), {
-                        "actor_id": m.actor_id, "alias": m.alias, "start": p.start + m.start
-                    })
+                    actors.setdefault(
+                        (m.actor_id, p.start + m.start),
+                        {"actor_id": m.actor_id, "alias": m.alias, "start": p.start + m.start},
+                    )
         match.terms = list(terms)
         match.actors = sorted(actors.values(), key=lambda a: a["start"])
 
@@ -248,6 +248,7 @@ def build_matcher(
     *,
     embeddings: bool | None = None,
     claim_embeddings: Mapping[str, np.ndarray] | None = None,
+    scorer: Scorer | None = None,
     thresholds: Thresholds | None = None,
 ) -> Matcher:
     """The matcher as the product builds it: with the process-wide encoder when
@@ -258,5 +259,9 @@ def build_matcher(
     if embeddings is not False:
         encoder = default_encoder()
         if encoder is None and embeddings:
-            raise RuntimeError("embeddings requested but the semantic extra is not installed (requirements-semantic.txt)")
-    return Matcher(claims, aliases, encoder=encoder, claim_embeddings=claim_embeddings, thresholds=thresholds)
+            raise RuntimeError(
+                "embeddings requested but the semantic extra is not installed (requirements-semantic.txt)"
+            )
+    return Matcher(
+        claims, aliases, encoder=encoder, claim_embeddings=claim_embeddings, scorer=scorer, thresholds=thresholds
+    )

@@ -62,8 +62,49 @@ def analyze(text: str) -> list[str]:
 # or at a line break; not after an abbreviation or an initial ("U.S. officials").
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+|\n\s*")
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof gen col lt sgt capt maj st jr sr no vs etc inc ltd co corp dept gov sen rep rev fig art para "
-    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "maj",
+        "st",
+        "jr",
+        "sr",
+        "no",
+        "vs",
+        "etc",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "dept",
+        "gov",
+        "sen",
+        "rep",
+        "rev",
+        "fig",
+        "art",
+        "para",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ]
 )
 _LAST_WORD = re.compile(r"([^\W\d_][\w.]*)\.$")
 

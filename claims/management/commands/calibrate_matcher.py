@@ -1,35 +1,40 @@
-"""Calibrate the matcher's two thresholds from labelled data with negatives.
+"""Calibrate the matcher from labelled data with negatives: fit the scorer's
+weights, then choose its two thresholds.
 
 Positives are the labelled (query, claim) pairs of the CheckThat! train splits;
-negatives are the top-ranked non-relevant candidates for the same queries, all
-scored by the product's own ranking. For each mode (lexical; semantic when the
-extra is installed) it picks the lowest score reaching --suggest-precision
-(suggest: high recall) and the lowest reaching --strong-precision (strong: high
-precision), prints precision and recall at each, and writes them with how they
-were chosen into claims/matching/thresholds.json. Never touches the database.
+negatives are the top-ranked non-relevant candidates for the same queries. For
+each mode (lexical; semantic when the extra is installed) it fits the scorer
+(logistic regression over the matcher's features), then, scoring every query
+with the product's own ranking, picks the lowest score reaching
+--suggest-precision (suggest: high recall) and the lowest reaching
+--strong-precision (strong: high precision), prints precision and recall at
+each, and writes weights, thresholds and how they were chosen into
+claims/matching/thresholds.json. Never touches the database.
 """
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.matching import MATCHER_VERSION, Weights, build_matcher, semantic_available
+from claims.matching import MATCHER_VERSION, build_matcher, semantic_available
 from claims.matching.evaluation import (
     choose_threshold,
+    evaluate,
     labelled_scores,
     load_claims,
     load_qrels,
     load_queries,
     precision_recall_at,
     read_embedding_cache,
-    search_weights,
+    training_pairs,
     write_embedding_cache,
 )
-from claims.matching.thresholds import THRESHOLDS_PATH, write_thresholds
+from claims.matching.index import BACKGROUND_PATH, write_background_df
+from claims.matching.scorer import CALIBRATION_PATH, MODE_FEATURES, fit_scorer, write_calibration
 
 DEFAULT_DATA = Path(settings.BASE_DIR).parent / "shared" / "eval" / "retrieval"
 DEFAULT_SETS = ("tweets-snopes", "debates-politifact")
@@ -55,9 +60,12 @@ class Command(BaseCommand):
         parser.add_argument("--strong-precision", type=float, default=0.9)
         parser.add_argument("--negatives", type=int, default=20, help="top non-relevant candidates per query")
         parser.add_argument("--embedding-cache", help="folder of .npz claim-vector caches, one per set")
-        parser.add_argument("--output", default=str(THRESHOLDS_PATH))
+        parser.add_argument("--l2", type=float, default=1.0, help="L2 penalty of the logistic regression")
+        parser.add_argument("--output", default=str(CALIBRATION_PATH))
         parser.add_argument(
-            "--search-weights", action="store_true", help="print MAP@5 of a grid of scorer weights instead"
+            "--write-background",
+            action="store_true",
+            help="first rewrite the reference document frequencies (background_df.json.gz) from the sets' claims",
         )
 
     def handle(self, *args, **opts):
@@ -81,12 +89,12 @@ class Command(BaseCommand):
                     load_qrels(folder / f"{opts['split']}.qrels.tsv"),
                 )
             )
+        if opts["write_background"]:
+            terms = write_background_df(claim for _, claims, _, _ in sets for claim in claims)
+            self.stdout.write(f"wrote {terms} reference document frequencies to {BACKGROUND_PATH}")
         for mode in modes:
             matchers = [(name, self._matcher(name, claims, mode, opts), q, r) for name, claims, q, r in sets]
-            if opts["search_weights"]:
-                self._search(mode, matchers)
-            else:
-                self._calibrate(mode, matchers, opts)
+            self._calibrate(mode, matchers, opts)
 
     def _matcher(self, name, claims, mode, opts):
         cache = Path(opts["embedding_cache"]) / f"{name}.npz" if opts["embedding_cache"] else None
@@ -98,11 +106,23 @@ class Command(BaseCommand):
         return matcher
 
     def _calibrate(self, mode, matchers, opts):
+        pairs = [training_pairs(m, q, r, negatives=opts["negatives"]) for _, m, q, r in matchers]
+        x = np.vstack([p[0] for p in pairs])
+        y = np.concatenate([p[1] for p in pairs])
+        scorer = fit_scorer(x, y, MODE_FEATURES[mode], l2=opts["l2"])
+        self.stdout.write(
+            f"{mode}: fitted on {int(y.sum())} positive and {int(len(y) - y.sum())} negative pairs: "
+            f"{scorer.as_dict()} bias {scorer.bias:.3f}"
+        )
         scores = []
         for name, matcher, queries, qrels in matchers:
+            matcher.scorer = scorer
+            self.stdout.write(f"{mode} {name} {opts['split']}: MAP@5 {evaluate(matcher, queries, qrels).map_at_5:.4f}")
             found = labelled_scores(matcher, queries, qrels, negatives=opts["negatives"])
-            self.stdout.write(f"{mode} {name}: {sum(s.relevant for s in found)} positives, "
-                              f"{sum(not s.relevant for s in found)} negatives")
+            self.stdout.write(
+                f"{mode} {name}: {sum(s.relevant for s in found)} positives, "
+                f"{sum(not s.relevant for s in found)} negatives"
+            )
             scores.extend(found)
         try:
             suggest = choose_threshold(scores, opts["suggest_precision"])
@@ -112,10 +132,19 @@ class Command(BaseCommand):
         curve = []
         for threshold in sorted({round(x / 20, 2) for x in range(1, 21)} | {suggest["threshold"], strong["threshold"]}):
             precision, recall, flagged = precision_recall_at(scores, threshold)
-            curve.append({"threshold": threshold, "precision": round(precision, 4), "recall": round(recall, 4),
-                          "flagged": flagged})
+            curve.append(
+                {
+                    "threshold": threshold,
+                    "precision": round(precision, 4),
+                    "recall": round(recall, 4),
+                    "flagged": flagged,
+                }
+            )
         entry = {
             "matcher_version": MATCHER_VERSION,
+            "weights": {f: round(w, 6) for f, w in scorer.as_dict().items()},
+            "bias": round(scorer.bias, 6),
+            "fitted": f"logistic regression, L2 {opts['l2']}, on the pairs below",
             "suggest": suggest,
             "strong": strong,
             "data": {
@@ -127,27 +156,10 @@ class Command(BaseCommand):
             },
             "curve": curve,
         }
-        write_thresholds(mode, entry, opts["output"])
+        write_calibration(mode, entry, opts["output"])
         for tier, chosen in (("suggest", suggest), ("strong", strong)):
             self.stdout.write(
                 f"{mode} {tier}: threshold {chosen['threshold']:.4f} precision {chosen['precision']:.3f} "
                 f"recall {chosen['recall']:.3f} ({chosen['rule']})"
             )
-        self.stdout.write(f"wrote {mode} thresholds to {opts['output']}")
-
-    def _search(self, mode, matchers):
-        values = (0.0, 0.25, 0.5, 1.0)
-        grid = [
-            Weights(bm25=a, claim_coverage=b, query_coverage=c, cosine=d)
-            for a, b, c, d in itertools.product(values, values, values, values if mode == "semantic" else (0.0,))
-            if a or b or c or d
-        ]
-        totals: dict[Weights, list[float]] = {}
-        for name, matcher, queries, qrels in matchers:
-            for value, weights in search_weights(matcher, queries, qrels, grid):
-                totals.setdefault(weights, []).append(value)
-            self.stdout.write(f"{mode} {name}: searched {len(grid)} weightings")
-        ranked = sorted(totals.items(), key=lambda kv: -sum(kv[1]) / len(kv[1]))
-        for weights, values_ in ranked[:10]:
-            per_set = " ".join(f"{v:.4f}" for v in values_)
-            self.stdout.write(f"{mode} mean MAP@5 {sum(values_) / len(values_):.4f} ({per_set}) {weights}")
+        self.stdout.write(f"wrote {mode} calibration to {opts['output']}")

@@ -12,7 +12,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.matching import MATCHER_VERSION, Matcher, Weights, build_matcher
+from claims.matching import BM25_ONLY, MATCHER_VERSION, Matcher, build_matcher
 from claims.matching.evaluation import (
     evaluate,
     load_claims,
@@ -50,7 +50,7 @@ class Command(BaseCommand):
         if not claims or not qrels:
             raise CommandError("no claims or no judged queries")
         if opts["bm25_only"]:
-            matcher = Matcher(claims, weights=Weights(bm25=1.0, claim_coverage=0.0, query_coverage=0.0))
+            matcher = Matcher(claims, scorer=BM25_ONLY)
             label = "bm25-only"
         else:
             try:

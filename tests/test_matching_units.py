@@ -1,0 +1,253 @@
+"""Unit tests of the matcher library's parts: metrics, passages, aliases,
+thresholds, the index and the lexical scorer. No database, no embeddings."""
+
+import json
+
+import pytest
+
+from claims.matching import MATCHER_VERSION, AliasEntry, ClaimDoc, Matcher, Thresholds, ThresholdsError, load_thresholds
+from claims.matching.aliases import AliasIndex
+from claims.matching.evaluation import (
+    LabelledScore,
+    average_precision_at_k,
+    choose_threshold,
+    load_claims,
+    load_qrels,
+    load_queries,
+    precision_recall_at,
+    recall_at_k,
+    reciprocal_rank,
+    score_rankings,
+)
+from claims.matching.scorer import CALIBRATION_PATH, Scorer, fit_scorer, load_scorer, write_calibration
+from claims.matching.text import analyze, clean_text, split_passages, split_sentences
+
+# --- metrics -------------------------------------------------------------------------
+
+
+def test_average_precision_at_k_divides_by_the_number_of_relevant_claims():
+    # hits at ranks 1 and 3 of two relevant: (1/1 + 2/3) / 2
+    assert average_precision_at_k(["a", "x", "b", "y"], {"a", "b"}, 5) == pytest.approx((1 + 2 / 3) / 2)
+    # one of two relevant found, at rank 2: (1/2) / 2
+    assert average_precision_at_k(["x", "a"], {"a", "b"}, 5) == pytest.approx(0.25)
+    # a hit below k does not count
+    assert average_precision_at_k(["x", "y", "a"], {"a"}, 2) == 0.0
+    assert average_precision_at_k(["a"], {"a"}, 1) == 1.0
+
+
+def test_reciprocal_rank_and_recall():
+    assert reciprocal_rank(["x", "y", "a"], {"a"}) == pytest.approx(1 / 3)
+    assert reciprocal_rank(["x"], {"a"}) == 0.0
+    assert recall_at_k(["a", "x", "b"], {"a", "b", "c"}, 2) == pytest.approx(1 / 3)
+
+
+def test_score_rankings_means_over_judged_queries():
+    rankings = {"q1": ["a", "b"], "q2": ["x", "c"], "unjudged": ["z"]}
+    qrels = {"q1": {"a"}, "q2": {"c"}}
+    result = score_rankings(rankings, qrels, seconds=1.0)
+    assert result.queries == 2
+    assert result.map_at_1 == pytest.approx(0.5)
+    assert result.map_at_5 == pytest.approx((1 + 0.5) / 2)
+    assert result.mrr == pytest.approx(0.75)
+    assert result.recall_at_20 == 1.0
+    assert result.lines()[-1] == "MAP@5 0.7500"
+
+
+def test_loaders_read_the_checkthat_layout(tmp_path):
+    import gzip
+
+    rows = [{"id": "c1", "text": "Text one.", "title": "One"}, {"id": "c2", "text": "Text two.", "title": ""}]
+    plain = tmp_path / "claims.jsonl"
+    plain.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    packed = tmp_path / "claims.jsonl.gz"
+    with gzip.open(packed, "wt") as fh:
+        fh.write(plain.read_text())
+    assert (
+        load_claims(plain)
+        == load_claims(packed)
+        == [
+            ClaimDoc(id="c1", title="One", text="Text one."),
+            ClaimDoc(id="c2", title="", text="Text two."),
+        ]
+    )
+    (tmp_path / "q.tsv").write_text("q1\tsome text\twith a tab\nq2\tother\n")
+    assert load_queries(tmp_path / "q.tsv") == {"q1": "some text\twith a tab", "q2": "other"}
+    (tmp_path / "qrels.tsv").write_text("q1\t0\tc1\t1\nq1\t0\tc2\t1\nq2 0 c2 0\n")
+    assert load_qrels(tmp_path / "qrels.tsv") == {"q1": {"c1", "c2"}}
+
+
+# --- text ------------------------------------------------------------------------------
+
+
+def test_clean_text_drops_links_and_splits_hashtags_and_handles():
+    cleaned = clean_text("Wombats saved them #AustralianFires pic.twitter.com/0eJ https://t.co/x @CenterForBioDiv")
+    assert "http" not in cleaned and "pic.twitter" not in cleaned
+    assert "Australian Fires" in cleaned and "Center For Bio Div" in cleaned
+
+
+def test_analyze_stems_and_drops_stopwords():
+    assert analyze("The attacks were carried out") == analyze("attack carried out") == ["attack", "carri"]
+
+
+def test_sentences_keep_offsets_and_do_not_split_after_abbreviations():
+    text = "The U.S. accused Damascus. Gen. Smith said so! Then\nanother line"
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == ["The U.S. accused Damascus.", "Gen. Smith said so!", "Then", "another line"]
+    assert all(text[s.start : s.end] == s.text for s in sentences)
+
+
+def test_short_text_is_one_passage_long_text_is_windows():
+    assert len(split_passages("One sentence. Another one.", max_words=60)) == 1
+    text = " ".join(f"Sentence number {i} has exactly seven words." for i in range(10))
+    passages = split_passages(text, max_words=14)
+    assert len(passages) == 9  # windows of two sentences, one starting at each sentence but the last
+    assert all(text[p.start : p.end] == p.text for p in passages)
+    assert passages[0].text.count(".") == 2
+
+
+def test_overlong_sentence_is_cut_into_chunks():
+    text = " ".join(["word"] * 130)
+    passages = split_passages(text, max_words=60)
+    assert [len(p.text.split()) for p in passages] == [60, 60, 10]
+
+
+# --- aliases ---------------------------------------------------------------------------
+
+ALIASES = [
+    AliasEntry("gov", "Syrian government"),
+    AliasEntry("gov", "Assad government"),
+    AliasEntry("gov", "Damascus", ambiguous=True),
+    AliasEntry("is", "Islamic State"),
+    AliasEntry("is", "IS", ambiguous=True),
+    AliasEntry("us", "U.S.", ambiguous=True),
+    AliasEntry("us", "United States"),
+]
+
+
+def _found(text):
+    return [(m.actor_id, m.alias) for m in AliasIndex(ALIASES).find(text)]
+
+
+def test_aliases_resolve_whatever_the_case_accents_and_dots():
+    assert _found("the ASSAD GOVERNMENT and the United States") == [
+        ("gov", "ASSAD GOVERNMENT"),
+        ("us", "United States"),
+    ]
+
+
+def test_ambiguous_alias_counts_only_as_speaker_or_agent():
+    assert _found("a charge that Damascus denies") == [("gov", "Damascus")]
+    assert _found("Damascus has repeatedly rejected the report") == [("gov", "Damascus")]
+    assert _found("focused on capturing Damascus and ousting the regime") == []
+    assert _found("talks in Damascus on Monday") == []
+
+
+def test_capitalised_alias_matches_only_in_capitals():
+    assert _found("IS fighters attacked; it is said IS claimed the attack") == [("is", "IS")]
+    assert _found("between us and them") == []
+    assert _found("The U.S. said it would respond") == [("us", "U.S.")]
+
+
+def test_longest_alias_wins():
+    index = AliasIndex([AliasEntry("a", "Islamic State"), AliasEntry("b", "Islamic State of Iraq")])
+    assert [(m.actor_id, m.alias) for m in index.find("Islamic State of Iraq fighters")] == [
+        ("b", "Islamic State of Iraq")
+    ]
+
+
+# --- thresholds ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["lexical", "semantic"])
+def test_a_calibration_ships_for_each_mode(mode):
+    thresholds = load_thresholds(mode, MATCHER_VERSION)
+    assert 0 < thresholds.suggest < thresholds.strong < 1
+    entry = json.loads(CALIBRATION_PATH.read_text())[mode]
+    assert entry["suggest"]["precision"] >= 0.5 and entry["strong"]["precision"] >= 0.9
+    assert entry["suggest"]["recall"] > entry["strong"]["recall"]
+    assert entry["data"]["negatives"] > 0 and entry["data"]["split"] == "train"
+    scorer = load_scorer(mode, MATCHER_VERSION)
+    assert scorer.as_dict() == pytest.approx(entry["weights"])
+    assert ("cosine" in scorer.as_dict()) == (mode == "semantic")
+
+
+def test_thresholds_refuse_another_matcher_version(tmp_path):
+    path = tmp_path / "thresholds.json"
+    entry = {"matcher_version": "old", "weights": {"bm25": 1.0}, "bias": 0.0}
+    write_calibration("lexical", {**entry, "suggest": {"threshold": 0.1}, "strong": {"threshold": 0.2}}, path)
+    with pytest.raises(ThresholdsError, match="old"):
+        load_thresholds("lexical", MATCHER_VERSION, path)
+    with pytest.raises(ThresholdsError, match="semantic"):
+        load_thresholds("semantic", MATCHER_VERSION, path)
+    with pytest.raises(ThresholdsError, match="missing"):
+        load_thresholds("lexical", MATCHER_VERSION, tmp_path / "nope.json")
+    assert load_thresholds("lexical", "old", path) == Thresholds(0.1, 0.2)
+
+
+def test_fit_scorer_learns_which_feature_separates():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 400).astype(float)
+    x = np.zeros((400, 7))
+    x[:, 1] = y + rng.normal(0, 0.3, 400)  # claim_coverage carries the label
+    x[:, 0] = rng.normal(0, 1, 400)  # bm25 is noise
+    scorer = fit_scorer(x, y, ["bm25", "claim_coverage"])
+    weights = scorer.as_dict()
+    assert weights["claim_coverage"] > 3 > abs(weights["bm25"]) * 5
+    assert ((scorer.score(x) > 0.5) == (y > 0.5)).mean() > 0.9
+    assert Scorer.from_dict(weights, scorer.bias) == scorer
+
+
+def test_tiers():
+    thresholds = Thresholds(suggest=0.3, strong=0.6)
+    assert [thresholds.tier(s) for s in (0.1, 0.3, 0.59, 0.6)] == [None, "suggested", "suggested", "strong"]
+
+
+def test_choose_threshold_takes_the_lowest_score_reaching_the_precision():
+    scores = [
+        LabelledScore(s, r)
+        for s, r in [(0.9, True), (0.8, True), (0.7, False), (0.6, True), (0.5, False), (0.2, False)]
+    ]
+    assert precision_recall_at(scores, 0.6) == (0.75, 1.0, 4)
+    assert choose_threshold(scores, 0.9)["threshold"] == 0.8
+    chosen = choose_threshold(scores, 0.5)
+    assert (chosen["threshold"], chosen["precision"], chosen["recall"]) == (0.6, 0.75, 1.0)
+
+
+# --- the lexical matcher -----------------------------------------------------------------
+
+CLAIMS = [
+    ClaimDoc(1, "Chlorine attacks by the government", "The Syrian government carried out chlorine attacks.", ("gov",)),
+    ClaimDoc(2, "Wombats shelter animals", "Wombats let other animals shelter in their burrows during fires."),
+    ClaimDoc(3, "Hassakeh attacked", "Islamic State fighters attacked the city of Hassakeh."),
+]
+
+
+def test_rank_finds_the_claim_and_explains_it():
+    matcher = Matcher(CLAIMS, ALIASES, thresholds=Thresholds(0.01, 0.5))
+    [best, *_] = matcher.rank("Activists said the Assad government used chlorine again. Nothing else happened.")
+    assert best.claim_id == 1
+    assert best.tier in ("suggested", "strong")
+    assert best.passages[0]["text"].startswith("Activists said")
+    assert {"chlorine", "government"} <= set(best.terms)
+    assert best.actors == [{"actor_id": "gov", "alias": "Assad government", "start": 19}]
+
+
+def test_a_long_document_that_mentions_a_claim_once_still_finds_it():
+    filler = " ".join(f"Delegates discussed item {i} of the agenda at length." for i in range(200))
+    text = filler + " Wombats sheltered other animals in burrows during the fires. " + filler
+    [best] = Matcher(CLAIMS).match(text)  # the calibrated scorer and thresholds
+    assert best.claim_id == 2
+    assert "Wombats sheltered" in best.passages[0]["text"]
+    assert best.passages[0]["start"] > len(filler)
+
+
+def test_claim_ids_restrict_scoring_to_those_claims():
+    matcher = Matcher(CLAIMS, thresholds=Thresholds(0.0, 1.0))
+    assert [m.claim_id for m in matcher.rank("chlorine wombats Hassakeh", claim_ids=[3])] == [3]
+
+
+def test_empty_text_and_empty_index_match_nothing():
+    assert Matcher(CLAIMS, thresholds=Thresholds(0.1, 0.2)).match("   ") == []
+    assert Matcher([], thresholds=Thresholds(0.1, 0.2)).match("anything at all") == []
