@@ -39,9 +39,9 @@ def live_broker(broker_url):
 def _reset_connections(app):
     # Pools are created lazily for the broker URL of the moment; drop them so
     # the next send connects to the URL now configured.
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # (Not closed: kombu keeps a registry of producer pools per connection
+    # pool, and a closed one would be handed out again.)
+    app._pool = None
     app.amqp._producer_pool = None
 
 
