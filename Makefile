@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run setup install test test-sqlite lint check clean
+.PHONY: run setup install test test-lexical lint check clean
 
 run: setup
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
@@ -19,10 +19,20 @@ setup: install
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# The product with its semantic matcher (torch pinned in the same command, so
+# pip takes the CPU build rather than a CUDA one).
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-semantic.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt -r requirements-semantic.txt
+	touch $@
+
+# Without the semantic extra: the lexical matcher must work alone.
+LEXICAL_VENV ?= .venv-lexical
+$(LEXICAL_VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(LEXICAL_VENV)/bin/python || $(PYTHON) -m venv $(LEXICAL_VENV)
+	$(LEXICAL_VENV)/bin/python -m pip install -q --upgrade pip
+	$(LEXICAL_VENV)/bin/python -m pip install -q -r requirements-dev.txt
 	touch $@
 
 lint: install
@@ -38,9 +48,12 @@ check: install
 test: lint check
 	DATABASE_URL=$(TEST_DATABASE_URL) TEST_BROKER_URL=$(TEST_BROKER_URL) $(VENV)/bin/pytest
 
-# A quick run of the embedded default (SQLite, tasks in-process).
-test-sqlite: install
-	$(VENV)/bin/pytest -m "not integration" -q -p no:randomly tests/test_smoke.py tests/test_demo.py
+# Without the semantic extra installed, on the embedded default (SQLite, tasks
+# in-process): the lexical matcher alone, the demo, the ingestion path.
+test-lexical: $(LEXICAL_VENV)/.installed
+	$(LEXICAL_VENV)/bin/python -c "import importlib.util as u; assert not u.find_spec('torch'), 'torch must be absent here'"
+	$(LEXICAL_VENV)/bin/pytest -m "not integration" -q tests/test_smoke.py tests/test_demo.py \
+		tests/test_matching_domain.py tests/test_matching_units.py tests/test_rematch.py tests/test_ingest_services.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 private-media staticfiles
+	rm -rf $(VENV) $(LEXICAL_VENV) db.sqlite3 private-media staticfiles
