@@ -94,12 +94,14 @@ def main() -> None:
     built = time.perf_counter() - started
 
     passages = sum(len(matcher.passages(r)) for r in reports)
-    started = time.perf_counter()
+    matcher.match(reports[0])  # load the calibration outside the timing
+    started, cpu_started = time.perf_counter(), time.process_time()
     flagged = sum(len(matcher.match(r)) for r in reports)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    # CPU time too: on a shared machine the wall clock also counts other processes.
     line = (
         f"bench_matcher: {args.claims} claims indexed in {built:.1f}s; lexical {passages / elapsed:.0f} passages/s "
-        f"({args.reports} reports, {passages} passages, {flagged} flags)"
+        f"wall, {passages / cpu:.0f} per CPU-second ({args.reports} reports, {passages} passages, {flagged} flags)"
     )
 
     if semantic_available():

@@ -173,13 +173,15 @@ def test_the_chlorine_article_explains_its_attribution_with_resolved_actors(matc
     assert "chlorine" in match.terms
 
 
+PARAPHRASE_WITH_ALIAS = "the Assad government rejected the accusation of using chlorine"
+ASSAD_GOVERNMENT = [{"actor_id": "syrian-government", "alias": "Assad government", "start": 4}]
+
+
 def test_a_paraphrase_with_an_alias_not_in_the_digest_flags_the_attribution(matcher):
-    text = "the Assad government rejected the accusation of using chlorine"
-    flagged = _flags(matcher, text)
+    flagged = _flags(matcher, PARAPHRASE_WITH_ALIAS)
     assert "chlorine-attribution" in flagged
-    assert flagged["chlorine-attribution"].actors == [
-        {"actor_id": "syrian-government", "alias": "Assad government", "start": 4}
-    ]
+    assert flagged["chlorine-attribution"].actors == ASSAD_GOVERNMENT
+    assert flagged["chlorine-attribution"].terms == ["government", "chlorine"]
 
 
 def test_damascus_denies_is_the_government_capturing_damascus_is_the_city():

@@ -163,7 +163,9 @@ def test_a_calibration_ships_for_each_mode(mode):
     thresholds = load_thresholds(mode, MATCHER_VERSION)
     assert 0 < thresholds.suggest < thresholds.strong < 1
     entry = json.loads(CALIBRATION_PATH.read_text())[mode]
-    assert entry["suggest"]["precision"] >= 0.5 and entry["strong"]["precision"] >= 0.9
+    assert entry["suggest"]["precision"] >= 0.5
+    assert entry["strong"]["precision"] >= 0.9 or "not reached" in entry["strong"]["rule"]
+    assert entry["strong"]["precision"] > entry["suggest"]["precision"]
     assert entry["suggest"]["recall"] > entry["strong"]["recall"]
     assert entry["data"]["negatives"] > 0 and entry["data"]["split"] == "train"
     scorer = load_scorer(mode, MATCHER_VERSION)
@@ -210,8 +212,12 @@ def test_choose_threshold_takes_the_lowest_score_reaching_the_precision():
         for s, r in [(0.9, True), (0.8, True), (0.7, False), (0.6, True), (0.5, False), (0.2, False)]
     ]
     assert precision_recall_at(scores, 0.6) == (0.75, 1.0, 4)
-    assert choose_threshold(scores, 0.9)["threshold"] == 0.8
-    chosen = choose_threshold(scores, 0.5)
+    assert choose_threshold(scores, 0.9, min_flagged=1)["threshold"] == 0.8
+    # 0.8 and above flag fewer than 3 pairs: the best precision over 3+ is taken, and said so
+    fallback = choose_threshold(scores, 0.9, min_flagged=3)
+    assert (fallback["threshold"], fallback["precision"]) == (0.6, 0.75)
+    assert "not reached" in fallback["rule"]
+    chosen = choose_threshold(scores, 0.5, min_flagged=1)
     assert (chosen["threshold"], chosen["precision"], chosen["recall"]) == (0.6, 0.75, 1.0)
 
 

@@ -139,15 +139,19 @@ class LabelledScore:
     relevant: bool
 
 
-def labelled_scores(matcher, queries: Mapping[str, str], qrels: Mapping[str, set], negatives: int = 20):
+def labelled_scores(
+    matcher, queries: Mapping[str, str], qrels: Mapping[str, set], negatives: int = 20, unmatched: Iterable[str] = ()
+):
     """For each judged query: its relevant claims' scores (positives; 0 when a
     relevant claim is not retrieved at all) and the scores of the top-ranked
-    non-relevant candidates (negatives), from the same ranking the product uses."""
+    non-relevant candidates (negatives), from the same ranking the product uses.
+    ``unmatched`` texts bear on none of the claims: their top candidates are
+    all negatives (most passages of a real report match nothing). Above the
+    lowest negative score kept for a query, every negative of that query is
+    counted, so precision at any higher threshold is exact."""
     out: list[LabelledScore] = []
-    for qid, text in queries.items():
-        relevant = qrels.get(qid)
-        if not relevant:
-            continue
+    judged = [(text, qrels[q]) for q, text in queries.items() if qrels.get(q)]
+    for text, relevant in [*judged, *((t, set()) for t in unmatched)]:
         ranked = matcher.rank(text, k=None, explain=False)
         found = {m.claim_id: m.score for m in ranked}
         out.extend(LabelledScore(found.get(c, 0.0), True) for c in relevant)
@@ -166,21 +170,54 @@ def precision_recall_at(scores: Iterable[LabelledScore], threshold: float) -> tu
     return precision, recall, len(flagged)
 
 
-def choose_threshold(scores: Sequence[LabelledScore], min_precision: float) -> dict:
+def choose_threshold(scores: Sequence[LabelledScore], min_precision: float, min_flagged: int = 50) -> dict:
     """The lowest threshold (so the highest recall) whose precision on the
-    labelled scores is at least ``min_precision``."""
+    labelled scores is at least ``min_precision``, over at least ``min_flagged``
+    flagged pairs (a precision measured on a handful of pairs is noise). If no
+    threshold reaches it, the one of highest precision, marked as such."""
     candidates = sorted({s.score for s in scores if s.relevant and s.score > 0})
+    best = None
     for threshold in candidates:
         precision, recall, flagged = precision_recall_at(scores, threshold)
+        if flagged < min_flagged:
+            break
+        if best is None or precision > best[1]:
+            best = (threshold, precision, recall, flagged)
         if precision >= min_precision:
-            return {
-                "threshold": round(threshold, 6),
-                "precision": round(precision, 4),
-                "recall": round(recall, 4),
-                "flagged": flagged,
-                "rule": f"lowest score with precision >= {min_precision}",
-            }
-    raise ValueError(f"no threshold reaches precision {min_precision}")
+            return _chosen(
+                threshold, precision, recall, flagged, f"lowest score with precision >= {min_precision}", min_flagged
+            )
+    if best is None:
+        raise ValueError(f"fewer than {min_flagged} flagged pairs at any threshold")
+    return _chosen(*best, f"precision {min_precision} not reached: score of highest precision", min_flagged)
+
+
+def _chosen(threshold, precision, recall, flagged, rule, min_flagged) -> dict:
+    return {
+        "threshold": round(threshold, 6),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "flagged": flagged,
+        "rule": f"{rule} over >= {min_flagged} flagged pairs",
+    }
+
+
+class CachingEncoder:
+    """Remembers what an encoder returned per text: calibration scores the same
+    queries several times."""
+
+    def __init__(self, encoder):
+        self.encoder = encoder
+        self.name = encoder.name
+        self._cache: dict = {}
+
+    def encode(self, texts):
+        import numpy as np
+
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            self._cache.update(zip(missing, self.encoder.encode(missing), strict=True))
+        return np.stack([self._cache[t] for t in texts]) if texts else self.encoder.encode(texts)
 
 
 # --- embedding cache on disk (for evaluation runs; the product caches in the database) ---
@@ -207,21 +244,22 @@ def write_embedding_cache(path: Path | str, embeddings: Mapping) -> None:
 # --- fitting the scorer (on train splits only) ----------------------------------------
 
 
-def training_pairs(matcher, queries: Mapping[str, str], qrels: Mapping[str, set], negatives: int = 20):
+def training_pairs(
+    matcher, queries: Mapping[str, str], qrels: Mapping[str, set], negatives: int = 20, unmatched: Iterable[str] = ()
+):
     """Feature rows (FEATURES order) and labels for fitting the scorer: per
     passage of each judged query, its relevant claims among the candidates and
     the ``negatives`` strongest non-relevant candidates (by relative BM25 and
-    relative cosine), from ``Matcher.candidates``, the features ``rank`` scores."""
+    relative cosine), from ``Matcher.candidates``, the features ``rank`` scores;
+    for ``unmatched`` texts, their strongest candidates as negatives."""
     import numpy as np
 
     from claims.matching.scorer import FEATURES
 
     strength = [FEATURES.index("bm25_relative"), FEATURES.index("cosine_relative")]
     rows, labels = [], []
-    for qid, text in queries.items():
-        relevant = qrels.get(qid)
-        if not relevant:
-            continue
+    judged = [(text, qrels[q]) for q, text in queries.items() if qrels.get(q)]
+    for text, relevant in [*judged, *((t, set()) for t in unmatched)]:
         for pc in matcher.candidates(text):
             is_relevant = np.array([matcher.claims[c].id in relevant for c in pc.claims.tolist()])
             order = np.argsort(-pc.features[:, strength].sum(axis=1), kind="stable")

@@ -112,10 +112,12 @@ class ClaimIndex:
         lengths = np.array([len(t) for t in self.core_terms], dtype=np.int64)
         term_of = np.concatenate([*self.core_terms, np.zeros(0, dtype=np.int64)])
         doc_of = np.repeat(np.arange(self.n_docs, dtype=np.int64), lengths)
-        order = np.argsort(term_of, kind="stable")
-        self._core_indices = doc_of[order]
-        self._core_indptr = np.concatenate([[0], np.cumsum(np.bincount(term_of, minlength=len(self.idf)))])
         self.core_idf_mass = np.bincount(doc_of, weights=self.idf[term_of], minlength=self.n_docs)
+        # For each BM25 posting (term, claim): the term's idf if the claim's
+        # proposition has it, else 0; so one walk of the postings gives both.
+        posting_term = np.repeat(np.arange(len(df), dtype=np.int64), np.diff(self._indptr))
+        in_core = np.isin(posting_term * self.n_docs + self._indices, term_of * self.n_docs + doc_of)
+        self._core_idf = np.where(in_core, self.idf[posting_term], 0.0)
 
     def __len__(self) -> int:
         return self.n_docs
@@ -129,24 +131,16 @@ class ClaimIndex:
         """Walk the postings of ``term_ids`` (only claims containing a term are
         touched). Returns, for every claim, its BM25 score and the idf mass of
         the query terms its proposition contains (zero where none)."""
-        bm25, _ = _accumulate(self._indptr, self._indices, self._data, term_ids, self.n_docs)
-        _, shared = _accumulate(self._core_indptr, self._core_indices, None, term_ids, self.n_docs, self.idf)
+        postings = _postings(self._indptr, term_ids)
+        docs = self._indices[postings]
+        bm25 = np.bincount(docs, weights=self._data[postings], minlength=self.n_docs)
+        shared = np.bincount(docs, weights=self._core_idf[postings], minlength=self.n_docs)
         return bm25, shared
 
 
-def _accumulate(indptr, indices, data, term_ids, n_docs, idf=None):
-    """Sum, per document, ``data`` over the postings of ``term_ids`` (and, with
-    ``idf``, the idf of each term it contains)."""
-    if len(term_ids) == 0:
-        zeros = np.zeros(n_docs)
-        return zeros, zeros
-    starts, ends = indptr[term_ids], indptr[term_ids + 1]
-    postings = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
-    docs = indices[postings]
-    summed = np.bincount(docs, weights=data[postings], minlength=n_docs) if data is not None else None
-    shared = (
-        np.bincount(docs, weights=np.repeat(idf[term_ids], ends - starts), minlength=n_docs)
-        if idf is not None
-        else None
-    )
-    return summed, shared
+def _postings(indptr: np.ndarray, term_ids: np.ndarray) -> np.ndarray:
+    """Positions of all postings of ``term_ids`` in a CSC-style index."""
+    starts, lengths = indptr[term_ids], indptr[term_ids + 1] - indptr[term_ids]
+    # arange over each [start, start + length), concatenated, without a Python loop
+    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return shift + np.arange(int(lengths.sum()))

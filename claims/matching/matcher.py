@@ -19,10 +19,13 @@ from claims.normalize import normalize_name
 
 # Bump whenever scoring changes (features, weights, analyzer, passages):
 # thresholds calibrated for another version are refused.
-MATCHER_VERSION = "2026.11-2"
+MATCHER_VERSION = "2026.11-4"
 
 # How many claims each stage-1 retriever hands to the scorer, per passage.
 POOL_SIZE = 100
+# A claim whose BM25 is below this share of the passage's best is not a
+# lexical candidate (it cannot rank near the top; skipping it keeps stage 1 fast).
+POOL_MIN_RELATIVE = 0.2
 # Best passages kept per claim for the explanation.
 PASSAGES_SHOWN = 3
 
@@ -139,7 +142,7 @@ class Matcher:
             if restrict is not None:
                 pool = restrict
             else:
-                pool = _top(bm25, POOL_SIZE, positive=True)
+                pool = _top(bm25, POOL_SIZE, floor=POOL_MIN_RELATIVE * bm25.max())
                 if cosine is not None:
                     pool = np.union1d(pool, _top(cosine, POOL_SIZE))
             if len(pool) == 0:
@@ -169,23 +172,32 @@ class Matcher:
         self, text: str, *, k: int | None = 20, claim_ids: Iterable[str | int] | None = None, explain: bool = True
     ) -> list[ClaimMatch]:
         """Claims ranked by score for a report (best first), the top ``k``,
-        whatever their score; ``tier`` is None below the suggest threshold
-        (or when no thresholds are loaded and ``explain`` is False)."""
+        whatever their score. With ``explain`` (the default) each carries its
+        tier (None below the suggest threshold) and its explanation; without,
+        only ids and scores (what evaluation needs)."""
+        return self._rank(text, k=k, claim_ids=claim_ids, explain=explain, flagged_only=False)
+
+    def match(self, text: str, *, claim_ids: Iterable[str | int] | None = None) -> list[ClaimMatch]:
+        """The claims a report bears on: those at or above the suggest
+        threshold, each with its tier and explanation."""
+        return self._rank(text, k=None, claim_ids=claim_ids, explain=True, flagged_only=True)
+
+    def _rank(self, text, *, k, claim_ids, explain, flagged_only) -> list[ClaimMatch]:
         per_passage = self.candidates(text, claim_ids)
         ranked = self.aggregate(per_passage, self.scorer)
         if k is not None:
             ranked = ranked[:k]
         thresholds = self.thresholds if explain else None
+        words_of: dict[int, list[tuple[str, int | None]]] = {}  # passage -> its words and their term ids
         matches = []
         for claim, hits in ranked:
             score = hits[0][0]
-            match = ClaimMatch(
-                claim_id=self.claims[claim].id,
-                score=round(score, 6),
-                tier=thresholds.tier(score) if thresholds else None,
-            )
+            tier = thresholds.tier(score) if thresholds else None
+            if flagged_only and tier is None:
+                break  # ranked by score: the rest are lower
+            match = ClaimMatch(claim_id=self.claims[claim].id, score=round(score, 6), tier=tier)
             if explain:
-                self._explain(match, claim, [(s, per_passage[n]) for s, n in hits[:PASSAGES_SHOWN]])
+                self._explain(match, claim, [(s, n, per_passage[n]) for s, n in hits[:PASSAGES_SHOWN]], words_of)
             matches.append(match)
         return matches
 
@@ -202,41 +214,35 @@ class Matcher:
             hits.sort(reverse=True)
         return sorted(best.items(), key=lambda item: -item[1][0][0])
 
-    def match(self, text: str, *, claim_ids: Iterable[str | int] | None = None) -> list[ClaimMatch]:
-        """The claims a report bears on: those at or above the suggest
-        threshold, each with its tier and explanation."""
-        return [m for m in self.rank(text, k=None, claim_ids=claim_ids) if m.tier is not None]
-
-    def _explain(self, match: ClaimMatch, claim: int, hits: list[tuple[float, PassageCandidates]]) -> None:
+    def _explain(self, match: ClaimMatch, claim: int, hits: list, words_of: dict) -> None:
         doc = self.claims[claim]
-        vocab_ids = set(self.index.core_terms[claim].tolist())
-        vocab = self.index.vocab
+        claim_terms = set(self.index.core_terms[claim].tolist())
         actor_ids = set(doc.actor_ids)
         terms: dict[str, None] = {}
-        actors: dict[tuple, dict] = {}
-        for score, pc in hits:
+        actors: dict[int, dict] = {}
+        for score, n, pc in hits:
             p = pc.passage
             match.passages.append({"text": p.text, "start": p.start, "end": p.end, "score": round(score, 6)})
-            for word in words(p.text):
-                if vocab.get(stem(word)) in vocab_ids:
+            if n not in words_of:
+                words_of[n] = [(w, self.index.vocab.get(stem(w))) for w in words(p.text)]
+            for word, term in words_of[n]:
+                if term in claim_terms:
                     terms.setdefault(word)
             for m in pc.mentions:
                 if m.actor_id in actor_ids:
-                    actors.setdefault(
-                        (m.actor_id, p.start + m.start),
-                        {"actor_id": m.actor_id, "alias": m.alias, "start": p.start + m.start},
-                    )
+                    start = p.start + m.start
+                    actors.setdefault(start, {"actor_id": m.actor_id, "alias": m.alias, "start": start})
         match.terms = list(terms)
-        match.actors = sorted(actors.values(), key=lambda a: a["start"])
+        match.actors = [actors[s] for s in sorted(actors)]
 
 
-def _top(values: np.ndarray, k: int, positive: bool = False) -> np.ndarray:
-    """Indices of the ``k`` largest values (only values > 0 with ``positive``), sorted by index."""
-    if positive:
-        nonzero = np.flatnonzero(values > 0)
-        if len(nonzero) <= k:
-            return nonzero
-        return np.sort(nonzero[np.argpartition(values[nonzero], -k)[-k:]])
+def _top(values: np.ndarray, k: int, floor: float | None = None) -> np.ndarray:
+    """Indices of the ``k`` largest values (only values above ``floor``, if given), sorted by index."""
+    if floor is not None:
+        above = np.flatnonzero(values > max(floor, 0.0))
+        if len(above) <= k:
+            return above
+        return np.sort(above[np.argpartition(values[above], -k)[-k:]])
     if len(values) <= k:
         return np.arange(len(values))
     return np.sort(np.argpartition(values, -k)[-k:])
