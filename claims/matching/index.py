@@ -103,7 +103,7 @@ class ClaimIndex:
         terms = sorted(self.vocab, key=self.vocab.get)[: len(df)]
         bg_df = np.array([bg.get(t, 0) for t in terms], dtype=np.float64)
         idf = np.log1p((self.n_docs + bg_docs - df - bg_df + 0.5) / (df + bg_df + 0.5))
-        self._data = self._data * np.repeat((idf / own_idf).astype(np.float32), np.diff(self._indptr))
+        self._data = self._data * np.repeat(idf / own_idf, np.diff(self._indptr))  # float64, as bincount sums
         self.idf = idf.astype(np.float32)
         # Postings of the propositions' distinct terms, and each proposition's idf mass.
         self.core_terms: list[np.ndarray] = [
@@ -131,16 +131,10 @@ class ClaimIndex:
         """Walk the postings of ``term_ids`` (only claims containing a term are
         touched). Returns, for every claim, its BM25 score and the idf mass of
         the query terms its proposition contains (zero where none)."""
-        postings = _postings(self._indptr, term_ids)
-        docs = self._indices[postings]
-        bm25 = np.bincount(docs, weights=self._data[postings], minlength=self.n_docs)
-        shared = np.bincount(docs, weights=self._core_idf[postings], minlength=self.n_docs)
+        ranges = [(self._indptr[t], self._indptr[t + 1]) for t in term_ids.tolist()]
+        docs = np.concatenate([self._indices[a:b] for a, b in ranges] or [np.zeros(0, dtype=np.int64)])
+        weights = np.concatenate([self._data[a:b] for a, b in ranges] or [np.zeros(0)])
+        core = np.concatenate([self._core_idf[a:b] for a, b in ranges] or [np.zeros(0)])
+        bm25 = np.bincount(docs, weights=weights, minlength=self.n_docs)
+        shared = np.bincount(docs, weights=core, minlength=self.n_docs)
         return bm25, shared
-
-
-def _postings(indptr: np.ndarray, term_ids: np.ndarray) -> np.ndarray:
-    """Positions of all postings of ``term_ids`` in a CSC-style index."""
-    starts, lengths = indptr[term_ids], indptr[term_ids + 1] - indptr[term_ids]
-    # arange over each [start, start + length), concatenated, without a Python loop
-    shift = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return shift + np.arange(int(lengths.sum()))

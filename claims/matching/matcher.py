@@ -4,7 +4,8 @@ the benchmark and the tests all go through ``Matcher``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -184,9 +185,7 @@ class Matcher:
 
     def _rank(self, text, *, k, claim_ids, explain, flagged_only) -> list[ClaimMatch]:
         per_passage = self.candidates(text, claim_ids)
-        ranked = self.aggregate(per_passage, self.scorer)
-        if k is not None:
-            ranked = ranked[:k]
+        ranked = itertools.islice(self.aggregate(per_passage, self.scorer), k)
         thresholds = self.thresholds if explain else None
         words_of: dict[int, list[tuple[str, int | None]]] = {}  # passage -> its words and their term ids
         matches = []
@@ -197,22 +196,29 @@ class Matcher:
                 break  # ranked by score: the rest are lower
             match = ClaimMatch(claim_id=self.claims[claim].id, score=round(score, 6), tier=tier)
             if explain:
-                self._explain(match, claim, [(s, n, per_passage[n]) for s, n in hits[:PASSAGES_SHOWN]], words_of)
+                self._explain(match, claim, [(s, n, per_passage[n]) for s, n in hits], words_of)
             matches.append(match)
         return matches
 
     @staticmethod
-    def aggregate(per_passage: list[PassageCandidates], scorer: Scorer) -> list[tuple[int, list[tuple[float, int]]]]:
-        """A claim's score is its best passage's score. Returns (claim index,
-        [(passage score, passage number), ...]) best claim first."""
-        best: dict[int, list[tuple[float, int]]] = {}
-        for n, pc in enumerate(per_passage):
-            scores = scorer.score(pc.features)
-            for claim, score in zip(pc.claims.tolist(), scores.tolist(), strict=True):
-                best.setdefault(claim, []).append((score, n))
-        for hits in best.values():
-            hits.sort(reverse=True)
-        return sorted(best.items(), key=lambda item: -item[1][0][0])
+    def aggregate(
+        per_passage: list[PassageCandidates], scorer: Scorer
+    ) -> Iterator[tuple[int, list[tuple[float, int]]]]:
+        """A claim's score is its best passage's score. Yields (claim index,
+        [(passage score, passage number), ...] best first, at most
+        PASSAGES_SHOWN), best claim first."""
+        if not per_passage:
+            return
+        claims = np.concatenate([pc.claims for pc in per_passage])
+        scores = np.concatenate([scorer.score(pc.features) for pc in per_passage])
+        passage = np.concatenate([np.full(len(pc.claims), n) for n, pc in enumerate(per_passage)])
+        order = np.lexsort((-scores, claims))  # grouped by claim, best passage first
+        claims, scores, passage = claims[order], scores[order], passage[order]
+        starts = np.flatnonzero(np.r_[True, claims[1:] != claims[:-1]])
+        ends = np.minimum(np.r_[starts[1:], len(claims)], starts + PASSAGES_SHOWN)
+        for i in np.argsort(-scores[starts], kind="stable").tolist():
+            a, b = starts[i], ends[i]
+            yield int(claims[a]), list(zip(scores[a:b].tolist(), passage[a:b].tolist(), strict=True))
 
     def _explain(self, match: ClaimMatch, claim: int, hits: list, words_of: dict) -> None:
         doc = self.claims[claim]
