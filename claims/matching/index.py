@@ -133,8 +133,9 @@ class ClaimIndex:
         the query terms its proposition contains (zero where none)."""
         ranges = [(self._indptr[t], self._indptr[t + 1]) for t in term_ids.tolist()]
         docs = np.concatenate([self._indices[a:b] for a, b in ranges] or [np.zeros(0, dtype=np.int64)])
-        weights = np.concatenate([self._data[a:b] for a, b in ranges] or [np.zeros(0)])
-        core = np.concatenate([self._core_idf[a:b] for a, b in ranges] or [np.zeros(0)])
+        empty = np.zeros(0, dtype=np.float32)
+        weights = np.concatenate([self._data[a:b] for a, b in ranges] or [empty])
+        core = np.concatenate([self._core_idf[a:b] for a, b in ranges] or [empty])
         bm25 = np.bincount(docs, weights=weights, minlength=self.n_docs)
         shared = np.bincount(docs, weights=core, minlength=self.n_docs)
         return bm25, shared

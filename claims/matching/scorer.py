@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from claims.matching.types import Tier
+
 CALIBRATION_PATH = Path(__file__).with_name("thresholds.json")
 
 # Per (passage, claim):
@@ -69,7 +71,7 @@ class Thresholds:
     suggest: float
     strong: float
 
-    def tier(self, score: float) -> str | None:
+    def tier(self, score: float) -> Tier | None:
         if score >= self.strong:
             return "strong"
         if score >= self.suggest:
