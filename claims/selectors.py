@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
-from claims.models import Actor, Claim, Evidence, Flag, Membership, ReviewStatus, Stance, Team
+from claims.models import Actor, Claim, Evidence, Feed, Flag, Membership, ReviewStatus, Stance, Team
 from claims.normalize import normalize_name
 
 AnyUser = User | AnonymousUser
@@ -74,3 +76,13 @@ def actors_matching_name(name: str) -> QuerySet[Actor]:
     """Actors whose canonical name or any alias equals ``name`` once normalised."""
     key = normalize_name(name)
     return Actor.objects.filter(Q(name__iexact=name.strip()) | Q(aliases__normalized=key)).distinct()
+
+
+def feeds_due(*, now: datetime.datetime) -> list[int]:
+    """Ids of active feeds whose poll interval has passed (or never polled)."""
+    feeds = Feed.objects.filter(active=True).values_list("id", "last_polled_at", "poll_interval_minutes")
+    return [
+        feed_id
+        for feed_id, polled, minutes in feeds
+        if polled is None or polled + datetime.timedelta(minutes=minutes) <= now
+    ]

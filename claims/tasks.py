@@ -127,3 +127,28 @@ def enqueue_claim_rematch(claim_ids: Iterable[int]) -> None:
 
     if ids:
         transaction.on_commit(send)
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
+def poll_feed(feed_id: int) -> int:
+    """Fetch one feed through the guarded fetcher and ingest its new entries.
+    Safe to re-run: an entry is taken once (unique per feed and guid); fetch
+    and parse errors are recorded on the feed, not raised."""
+    from claims import services
+    from claims.models import Feed
+
+    feed = Feed.objects.filter(pk=feed_id, active=True).first()
+    return services.feed_poll(feed=feed) if feed else 0
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
+def poll_due_feeds() -> int:
+    """Periodic (Celery beat): send a poll for every active feed that is due."""
+    from django.utils import timezone
+
+    from claims.selectors import feeds_due
+
+    due = feeds_due(now=timezone.now())
+    for feed_id in due:
+        poll_feed.apply_async((feed_id,))
+    return len(due)

@@ -155,6 +155,7 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-reports": {"task": "claims.tasks.sweep_reports", "schedule": env.int("SWEEP_INTERVAL_SECONDS", default=60)},
+    "poll-due-feeds": {"task": "claims.tasks.poll_due_feeds", "schedule": env.int("FEED_CHECK_SECONDS", default=60)},
 }
 
 LOGGING = {
