@@ -202,6 +202,32 @@ def _chosen(threshold, precision, recall, flagged, rule, min_flagged) -> dict:
     }
 
 
+def reviewed_scores(
+    decisions: Iterable[tuple[str, str, float]], matcher_version: str
+) -> tuple[list[LabelledScore], dict[str, int]]:
+    """Researchers' review decisions as labelled scores: ``decisions`` are
+    (matcher_version, status, score) of reviewed flags, "accepted" relevant and
+    "rejected" not. Only flags scored by ``matcher_version`` are kept (another
+    version's scores are on another scale); the others are counted per version."""
+    kept: list[LabelledScore] = []
+    ignored: dict[str, int] = {}
+    for version, status, score in decisions:
+        if status not in ("accepted", "rejected"):
+            continue
+        if version != matcher_version:
+            ignored[version] = ignored.get(version, 0) + 1
+            continue
+        kept.append(LabelledScore(float(score), status == "accepted"))
+    return kept, ignored
+
+
+def counts_at(scores: Iterable[LabelledScore], threshold: float) -> tuple[int, int]:
+    """How many relevant and how many non-relevant scores are at or above ``threshold``."""
+    flagged = [s for s in scores if s.score >= threshold]
+    relevant = sum(s.relevant for s in flagged)
+    return relevant, len(flagged) - relevant
+
+
 class CachingEncoder:
     """Remembers what an encoder returned per text: calibration scores the same
     queries several times."""

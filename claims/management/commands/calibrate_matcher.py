@@ -13,21 +13,36 @@ with the product's own ranking, picks the lowest score reaching
 --suggest-precision (suggest: high recall) and the lowest reaching
 --strong-precision (strong: high precision), prints precision and recall at
 each, and writes weights, thresholds and how they were chosen into
-claims/matching/thresholds.json. Never touches the database.
+claims/matching/thresholds.json (or --output). Never touches the database,
+except to read review decisions with --from-reviews.
+
+With --from-reviews, researchers' reviewed flags are labelled data too:
+accepted flags are positives, rejected ones negatives, at the score stored on
+the flag. Only flags scored by this MATCHER_VERSION and mode count (others'
+scores are on another scale; they are counted and ignored). The weights are
+then NOT refitted: the current calibrated scorer, the one the reviewed flags
+were scored with, is kept, and only the two thresholds are chosen again, from
+the CheckThat! scores and the reviews together or (--reviews-only) from the
+reviews alone. Reviewed flags all scored at least the suggest threshold of
+their time, so reviews measure precision above it, and their "recall" is over
+reviewed flags only, not over matches the matcher never flagged.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.matching import MATCHER_VERSION, build_matcher, semantic_available
+from claims.matching import MATCHER_VERSION, CalibrationError, build_matcher, semantic_available
 from claims.matching.evaluation import (
     CachingEncoder,
+    LabelledScore,
     choose_threshold,
+    counts_at,
     evaluate,
     labelled_scores,
     load_claims,
@@ -35,14 +50,16 @@ from claims.matching.evaluation import (
     load_queries,
     precision_recall_at,
     read_embedding_cache,
+    reviewed_scores,
     training_pairs,
     write_embedding_cache,
 )
 from claims.matching.index import BACKGROUND_PATH, write_background_df
-from claims.matching.scorer import CALIBRATION_PATH, MODE_FEATURES, fit_scorer, write_calibration
+from claims.matching.scorer import CALIBRATION_PATH, MODE_FEATURES, fit_scorer, load_scorer, write_calibration
 
 DEFAULT_DATA = Path(settings.BASE_DIR).parent / "shared" / "eval" / "retrieval"
 DEFAULT_SETS = ("tweets-snopes", "debates-politifact")
+DEFAULT_MIN_FLAGGED = 50
 
 
 def _claims_file(folder: Path) -> Path:
@@ -76,7 +93,36 @@ class Command(BaseCommand):
             help="add each set's queries against the other sets' claims as texts matching nothing",
         )
         parser.add_argument("--l2", type=float, default=1.0, help="L2 penalty of the logistic regression")
-        parser.add_argument("--output", default=str(CALIBRATION_PATH))
+        parser.add_argument(
+            "--output",
+            default=str(CALIBRATION_PATH),
+            help="thresholds file to write (its other modes' entries are kept); default the shipped one",
+        )
+        parser.add_argument(
+            "--from-reviews",
+            action="store_true",
+            help="also use reviewed flags (accepted = relevant, rejected = not) scored by this matcher version "
+            "and mode; flags of other versions are ignored. Only the thresholds are chosen again: the scorer "
+            "weights are NOT refitted from reviews (nor from the eval data): the current calibrated scorer, "
+            "the one that scored the flags, is kept",
+        )
+        parser.add_argument(
+            "--reviews-only",
+            action="store_true",
+            help="choose the thresholds from reviewed flags alone, without the eval data (implies --from-reviews)",
+        )
+        parser.add_argument(
+            "--min-reviews",
+            type=int,
+            default=20,
+            help="with --reviews-only: the accepted and the rejected flags needed, each",
+        )
+        parser.add_argument(
+            "--min-flagged",
+            type=int,
+            help=f"fewest labelled pairs a chosen threshold must flag; default {DEFAULT_MIN_FLAGGED}, "
+            "with --reviews-only --min-reviews",
+        )
         parser.add_argument(
             "--write-background",
             action="store_true",
@@ -87,6 +133,13 @@ class Command(BaseCommand):
         if opts["split"] != "train":
             raise CommandError("calibrate on the train split only; dev is for reporting")
         modes = ["lexical", "semantic"] if opts["mode"] == "both" else [opts["mode"]]
+        if opts["reviews_only"]:
+            if opts["write_background"]:
+                raise CommandError("--write-background needs the eval data: not with --reviews-only")
+            # No matching happens: the semantic extra is not needed.
+            for mode in modes:
+                self._calibrate_from_reviews_only(mode, opts)
+            return
         if "semantic" in modes and not semantic_available():
             if opts["mode"] == "semantic":
                 raise CommandError("the semantic extra is not installed (requirements-semantic.txt)")
@@ -109,7 +162,10 @@ class Command(BaseCommand):
             self.stdout.write(f"wrote {terms} reference document frequencies to {BACKGROUND_PATH}")
         for mode in modes:
             matchers = [(name, self._matcher(name, claims, mode, opts), q, r) for name, claims, q, r in sets]
-            self._calibrate(mode, matchers, opts)
+            if opts["from_reviews"]:
+                self._calibrate_with_reviews(mode, matchers, opts)
+            else:
+                self._calibrate(mode, matchers, opts)
 
     def _matcher(self, name, claims, mode, opts):
         cache = Path(opts["embedding_cache"]) / f"{name}.npz" if opts["embedding_cache"] else None
@@ -146,9 +202,133 @@ class Command(BaseCommand):
                 f"{sum(not s.relevant for s in found)} negatives"
             )
             scores.extend(found)
+        data = {
+            "sets": [name for name, *_ in matchers],
+            "split": opts["split"],
+            "positives": sum(s.relevant for s in scores),
+            "negatives": sum(not s.relevant for s in scores),
+            "negatives_rule": self._negatives_rule(opts),
+        }
+        weights = {
+            "weights": {f: round(w, 6) for f, w in scorer.as_dict().items()},
+            "bias": round(scorer.bias, 6),
+            "fitted": f"logistic regression, L2 {opts['l2']}, on the pairs below",
+        }
+        self._choose_and_write(mode, scores, [], weights, data, opts)
+
+    @staticmethod
+    def _negatives_rule(opts) -> str:
+        return f"top {opts['negatives']} non-relevant claims ranked by the matcher per query" + (
+            "; queries of the other sets against each set's claims as matching nothing"
+            if opts["unmatched_negatives"]
+            else ""
+        )
+
+    # --- review decisions -------------------------------------------------------------
+
+    def _current_calibration(self, mode) -> tuple[dict, object]:
+        """The calibration the product runs with (the shipped file): its weights
+        scored the reviewed flags, so they are kept as they are."""
         try:
-            suggest = choose_threshold(scores, opts["suggest_precision"])
-            strong = choose_threshold(scores, opts["strong_precision"])
+            scorer = load_scorer(mode, MATCHER_VERSION, CALIBRATION_PATH)
+        except CalibrationError as exc:
+            raise CommandError(f"{mode}: {exc}; reviews need the calibration that scored them") from exc
+        entry = json.loads(CALIBRATION_PATH.read_text())[mode]
+        kept = {
+            "weights": entry["weights"],
+            "bias": entry["bias"],
+            "fitted": f"{entry.get('fitted', 'fitted')} (kept as shipped: not refitted from reviews)",
+            "weights_data": entry.get("data", {}),
+        }
+        return kept, scorer
+
+    def _reviews(self, mode) -> tuple[list[LabelledScore], dict]:
+        from claims.models import Flag
+
+        version = f"{MATCHER_VERSION}+{mode}"  # as claims.matcher_runtime.matcher_version stores it
+        decisions = Flag.objects.filter(status__in=[Flag.Status.ACCEPTED, Flag.Status.REJECTED]).values_list(
+            "matcher_version", "status", "score"
+        )
+        scores, ignored = reviewed_scores(decisions.iterator(), version)
+        accepted = sum(s.relevant for s in scores)
+        summary = {
+            "matcher_version": version,
+            "accepted": accepted,
+            "rejected": len(scores) - accepted,
+            "ignored_other_versions": sum(ignored.values()),
+        }
+        self.stdout.write(
+            f"{mode} reviews of flags scored by {version}: "
+            f"{summary['accepted']} accepted, {summary['rejected']} rejected"
+        )
+        if ignored:
+            detail = ", ".join(f"{v or '(none)'}: {n}" for v, n in sorted(ignored.items()))
+            self.stdout.write(
+                f"{mode}: ignored {summary['ignored_other_versions']} reviewed flags scored by other "
+                f"matcher versions or modes ({detail})"
+            )
+        return scores, summary
+
+    def _calibrate_from_reviews_only(self, mode, opts):
+        scores, summary = self._reviews(mode)
+        needed = opts["min_reviews"]
+        if summary["accepted"] < needed or summary["rejected"] < needed:
+            raise CommandError(
+                f"{mode}: too few review decisions for --reviews-only: {summary['accepted']} accepted and "
+                f"{summary['rejected']} rejected flags scored by {summary['matcher_version']}, "
+                f"need at least {needed} of each (--min-reviews); "
+                f"{summary['ignored_other_versions']} reviewed flags of other matcher versions ignored"
+            )
+        kept, _ = self._current_calibration(mode)
+        data = {
+            "source": "reviews only",
+            "reviews": summary,
+            "positives": summary["accepted"],
+            "negatives": summary["rejected"],
+            "note": "reviewed flags all scored at least the suggest threshold of their time; "
+            "recall is over reviewed flags only",
+        }
+        self._choose_and_write(mode, scores, scores, kept, data, opts, min_flagged=needed)
+
+    def _calibrate_with_reviews(self, mode, matchers, opts):
+        kept, scorer = self._current_calibration(mode)
+        scores: list[LabelledScore] = []
+        for name, matcher, queries, qrels in matchers:
+            matcher.scorer = scorer
+            others = (
+                [text for other, _, q, _ in matchers if other != name for text in q.values()]
+                if opts["unmatched_negatives"]
+                else []
+            )
+            found = labelled_scores(matcher, queries, qrels, opts["negatives"], others)
+            self.stdout.write(
+                f"{mode} {name}: {sum(s.relevant for s in found)} positives, "
+                f"{sum(not s.relevant for s in found)} negatives (current scorer)"
+            )
+            scores.extend(found)
+        reviews, summary = self._reviews(mode)
+        data = {
+            "sets": [name for name, *_ in matchers],
+            "split": opts["split"],
+            "negatives_rule": self._negatives_rule(opts),
+            "reviews": summary,
+            "positives": sum(s.relevant for s in scores) + summary["accepted"],
+            "negatives": sum(not s.relevant for s in scores) + summary["rejected"],
+        }
+        self._choose_and_write(mode, scores + reviews, reviews, kept, data, opts)
+
+    # --- choosing and writing -----------------------------------------------------------
+
+    def _choose_and_write(self, mode, scores, reviews, weights: dict, data: dict, opts, min_flagged=None):
+        """Choose suggest and strong on ``scores``, print them (and how the
+        ``reviews`` among them fare at each), and write the mode's entry."""
+        if min_flagged is None:
+            min_flagged = DEFAULT_MIN_FLAGGED
+        if opts["min_flagged"] is not None:
+            min_flagged = opts["min_flagged"]
+        try:
+            suggest = choose_threshold(scores, opts["suggest_precision"], min_flagged)
+            strong = choose_threshold(scores, opts["strong_precision"], min_flagged)
         except ValueError as exc:
             raise CommandError(f"{mode}: {exc}") from exc
         curve = []
@@ -162,31 +342,23 @@ class Command(BaseCommand):
                     "flagged": flagged,
                 }
             )
-        entry = {
-            "matcher_version": MATCHER_VERSION,
-            "weights": {f: round(w, 6) for f, w in scorer.as_dict().items()},
-            "bias": round(scorer.bias, 6),
-            "fitted": f"logistic regression, L2 {opts['l2']}, on the pairs below",
-            "suggest": suggest,
-            "strong": strong,
-            "data": {
-                "sets": [name for name, *_ in matchers],
-                "split": opts["split"],
-                "positives": sum(s.relevant for s in scores),
-                "negatives": sum(not s.relevant for s in scores),
-                "negatives_rule": f"top {opts['negatives']} non-relevant claims ranked by the matcher per query"
-                + (
-                    "; queries of the other sets against each set's claims as matching nothing"
-                    if opts["unmatched_negatives"]
-                    else ""
-                ),
-            },
-            "curve": curve,
-        }
+        entry = {"matcher_version": MATCHER_VERSION, **weights, "suggest": suggest, "strong": strong, "data": data}
+        entry["curve"] = curve
         write_calibration(mode, entry, opts["output"])
+        positives = sum(s.relevant for s in scores)
         for tier, chosen in (("suggest", suggest), ("strong", strong)):
+            true_pos, false_pos = counts_at(scores, chosen["threshold"])
             self.stdout.write(
                 f"{mode} {tier}: threshold {chosen['threshold']:.4f} precision {chosen['precision']:.3f} "
-                f"recall {chosen['recall']:.3f} ({chosen['rule']})"
+                f"recall {chosen['recall']:.3f} (flags {chosen['flagged']}: {true_pos} relevant, {false_pos} not; "
+                f"{positives} relevant in all) ({chosen['rule']})"
             )
+            if reviews:
+                precision, recall, _ = precision_recall_at(reviews, chosen["threshold"])
+                accepted, rejected = counts_at(reviews, chosen["threshold"])
+                self.stdout.write(
+                    f"{mode} {tier} on reviews: precision {precision:.3f} recall {recall:.3f} "
+                    f"({accepted} of {sum(s.relevant for s in reviews)} accepted and "
+                    f"{rejected} of {sum(not s.relevant for s in reviews)} rejected flags at or above it)"
+                )
         self.stdout.write(f"wrote {mode} calibration to {opts['output']}")
