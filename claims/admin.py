@@ -388,18 +388,23 @@ class ActorAdmin(RebuildsMatcherIndex, SimpleHistoryAdmin):
             alias.normalized = normalize_name(alias.name)
             _save_changed(request, alias)
         for alias in formset.new_objects:
-            saved = services.actor_alias_add(
-                actor=form.instance,
-                name=alias.name,
-                user=_user(request),
-                kind=alias.kind,
-                ambiguous=alias.ambiguous,
-                language=alias.language,
-                valid_from=alias.valid_from,
-                valid_to=alias.valid_to,
-            )
-            _adopt(alias, saved)
+            _alias_add(request, alias, actor=form.instance)
         return None
+
+
+def _alias_add(request: HttpRequest, alias: ActorAlias, *, actor: Actor) -> None:
+    """A new alias from an admin form, added through the service."""
+    saved = services.actor_alias_add(
+        actor=actor,
+        name=alias.name,
+        user=_user(request),
+        kind=alias.kind,
+        ambiguous=alias.ambiguous,
+        language=alias.language,
+        valid_from=alias.valid_from,
+        valid_to=alias.valid_to,
+    )
+    _adopt(alias, saved)
 
 
 @admin.register(ActorAlias)
@@ -418,17 +423,7 @@ class ActorAliasAdmin(RebuildsMatcherIndex, SimpleHistoryAdmin):
             obj.normalized = normalize_name(obj.name)
             _save_changed(request, obj)
             return
-        saved = services.actor_alias_add(
-            actor=obj.actor,
-            name=obj.name,
-            user=_user(request),
-            kind=obj.kind,
-            ambiguous=obj.ambiguous,
-            language=obj.language,
-            valid_from=obj.valid_from,
-            valid_to=obj.valid_to,
-        )
-        _adopt(obj, saved)
+        _alias_add(request, obj, actor=obj.actor)
 
 
 # --- incidents, tags, claims --------------------------------------------------------------

@@ -499,9 +499,12 @@ def submission_ingest_url(
             return existing
     try:
         result = (fetcher or fetch)(url)
+        error = "" if result.content else "fetch failed: the response was empty"
     except FetchRefused as exc:
         raise ValidationError({"url": f"Refused: {exc.reason}"}) from exc
     except FetchError as exc:
+        error = f"fetch failed: {exc}"
+    if error:
         return submission_create(
             channel=channel,
             raw=b"",
@@ -510,18 +513,7 @@ def submission_ingest_url(
             url=url[:2000],
             idempotency_key=idempotency_key or None,
             status=Submission.Status.FAILED,
-            error=f"fetch failed: {exc}",
-        )
-    if not result.content:
-        return submission_create(
-            channel=channel,
-            raw=b"",
-            user=user,
-            team=team,
-            url=url[:2000],
-            idempotency_key=idempotency_key or None,
-            status=Submission.Status.FAILED,
-            error="fetch failed: the response was empty",
+            error=error,
         )
     filename = PurePosixPath(urlsplit(result.final_url).path).name
     return submission_ingest(
