@@ -7,6 +7,7 @@ Models hold fields, choices and database constraints only. Writes go through
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -385,8 +386,11 @@ class Report(TimeStamped):
     last_error = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     matcher_version = models.CharField(max_length=64, blank=True)
+    # Kept by a database trigger on PostgreSQL (migration 0003) from the text;
+    # the archive re-match searches it. Unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["text"])
+    history = HistoricalRecords(excluded_fields=["text", "search_vector"])
 
     class Meta:
         ordering = ["-created_at"]

@@ -8,11 +8,14 @@ report path uses decides, restricted to this claim.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import logging
+import operator
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q
 
 from claims import matcher_runtime, processing
 from claims.matching.text import analyze
@@ -25,6 +28,8 @@ logger = logging.getLogger(__name__)
 CANDIDATES = 500
 # Terms of the claim sent to the full-text search (the claim's own words).
 QUERY_TERMS = 12
+# The first words of the claim whose pairs make the PostgreSQL query.
+PAIRED_TERMS = 8
 
 SEARCHABLE = [Report.Status.PROCESSED, Report.Status.FAILED, Report.Status.PENDING, Report.Status.PROCESSING]
 
@@ -39,18 +44,21 @@ def _query_words(claim: Claim) -> list[str]:
 
 
 def report_candidates(claim: Claim, *, limit: int = CANDIDATES) -> list[int]:
-    """Ids of the archive reports most likely to bear on ``claim``."""
+    """Ids of the archive reports most likely to bear on ``claim``: on
+    PostgreSQL, those sharing at least two of the claim's words (one word
+    alone, like "Syria", matches most of an archive), ranked by ts_rank over
+    the stored, GIN-indexed ``search_vector``."""
     words = _query_words(claim)
     if not words:
         return []
     reports = Report.objects.filter(status__in=SEARCHABLE).exclude(text="")
     if connection.vendor == "postgresql":
-        # Same expression as the report_text_search index (migration 0002).
-        vector = SearchVector("text", config="english")
-        query = SearchQuery(" OR ".join(words), search_type="websearch", config="english")
+        terms = [SearchQuery(word, config="english") for word in words[:PAIRED_TERMS]]
+        pairs = [a & b for a, b in itertools.combinations(terms, 2)] or terms
+        query = functools.reduce(operator.or_, pairs)
         return list(
-            reports.annotate(search=vector, rank=SearchRank(vector, query))
-            .filter(search=query)
+            reports.filter(search_vector=query)
+            .annotate(rank=SearchRank(F("search_vector"), query))
             .order_by("-rank")
             .values_list("pk", flat=True)[:limit]
         )
