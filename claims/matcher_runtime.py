@@ -17,7 +17,17 @@ from django.db import transaction
 from django.db.models import F
 
 from claims.ingest.language import is_supported
-from claims.matching import MATCHER_VERSION, MODEL_NAME, AliasEntry, ClaimDoc, Matcher, build_matcher
+from claims.matching import (
+    MATCHER_VERSION,
+    MODEL_NAME,
+    AliasEntry,
+    ClaimDoc,
+    Matcher,
+    build_matcher,
+    claim_content_hash,
+    claim_embedding_text,
+    default_encoder,
+)
 from claims.models import Actor, ActorAlias, Claim, ClaimEmbedding, MatcherState, Report, Stance
 from claims.processing import FlagProposal
 
@@ -89,38 +99,50 @@ def _cached_embeddings() -> dict[str, np.ndarray]:
     return {h: np.frombuffer(bytes(v), dtype=np.float32) for h, v in rows}
 
 
-def _store_embeddings(matcher: Matcher, docs: list[ClaimDoc]) -> None:
-    if not matcher.new_embeddings:
-        return
-    from claims.matching import claim_content_hash
+ENCODE_CHUNK = 256
 
-    with transaction.atomic():
-        for doc in docs:
-            digest = claim_content_hash(doc)
-            vector = matcher.new_embeddings.get(digest)
-            if vector is not None:
+
+def embeddings_encode_missing(docs: list[ClaimDoc], *, progress=None) -> int:
+    """Encode the claims whose text has no cached vector yet, storing each
+    chunk as it is done, so a run that is stopped (a task's time limit, a
+    killed worker) keeps its progress and the next one carries on. Returns how
+    many were encoded. ``manage.py encode_claims`` runs it outside any task."""
+    encoder = default_encoder()
+    if encoder is None:
+        return 0
+    cached = set(ClaimEmbedding.objects.filter(model_name=MODEL_NAME).values_list("content_hash", flat=True))
+    missing = [doc for doc in docs if claim_content_hash(doc) not in cached]
+    for start in range(0, len(missing), ENCODE_CHUNK):
+        chunk = missing[start : start + ENCODE_CHUNK]
+        vectors = encoder.encode([claim_embedding_text(doc) for doc in chunk])
+        with transaction.atomic():
+            for doc, vector in zip(chunk, vectors, strict=True):
                 ClaimEmbedding.objects.update_or_create(
                     claim_id=doc.id,
                     defaults={
-                        "content_hash": digest,
+                        "content_hash": claim_content_hash(doc),
                         "model_name": MODEL_NAME,
                         "vector": np.asarray(vector, dtype=np.float32).tobytes(),
                     },
                 )
-    logger.info("encoded and cached %d claim embeddings", len(matcher.new_embeddings))
+        if progress:
+            progress(min(start + ENCODE_CHUNK, len(missing)), len(missing))
+    if missing:
+        logger.info("encoded and cached %d claim embeddings", len(missing))
+    return len(missing)
 
 
 def build() -> Matcher:
     docs = claim_docs()
     use_embeddings = settings.MATCHER_EMBEDDINGS
-    matcher = build_matcher(
+    if use_embeddings is not False:
+        embeddings_encode_missing(docs)
+    return build_matcher(
         docs,
         alias_entries(),
         embeddings=use_embeddings,
         claim_embeddings=_cached_embeddings() if use_embeddings is not False else None,
     )
-    _store_embeddings(matcher, docs)
-    return matcher
 
 
 def current_matcher() -> Matcher:
