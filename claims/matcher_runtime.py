@@ -102,29 +102,36 @@ def _cached_embeddings() -> dict[str, np.ndarray]:
 ENCODE_CHUNK = 256
 
 
-def embeddings_encode_missing(docs: list[ClaimDoc], *, progress=None) -> int:
+def embeddings_encode_missing(
+    docs: list[ClaimDoc], *, cache: dict[str, np.ndarray] | None = None, progress=None
+) -> int:
     """Encode the claims whose text has no cached vector yet, storing each
     chunk as it is done, so a run that is stopped (a task's time limit, a
     killed worker) keeps its progress and the next one carries on. Returns how
-    many were encoded. ``manage.py encode_claims`` runs it outside any task."""
+    many were encoded. ``manage.py encode_claims`` runs it outside any task.
+
+    With ``cache`` (vectors by content hash, already loaded), the new vectors
+    are added to it and the stored ones are not read again."""
     encoder = default_encoder()
     if encoder is None:
         return 0
-    cached = set(ClaimEmbedding.objects.filter(model_name=MODEL_NAME).values_list("content_hash", flat=True))
-    missing = [doc for doc in docs if claim_content_hash(doc) not in cached]
+    if cache is not None:
+        cached = set(cache)
+    else:
+        cached = set(ClaimEmbedding.objects.filter(model_name=MODEL_NAME).values_list("content_hash", flat=True))
+    missing = [(claim_content_hash(doc), doc) for doc in docs]
+    missing = [(digest, doc) for digest, doc in missing if digest not in cached]
     for start in range(0, len(missing), ENCODE_CHUNK):
         chunk = missing[start : start + ENCODE_CHUNK]
-        vectors = encoder.encode([claim_embedding_text(doc) for doc in chunk])
+        vectors = np.asarray(encoder.encode([claim_embedding_text(doc) for _, doc in chunk]), dtype=np.float32)
         with transaction.atomic():
-            for doc, vector in zip(chunk, vectors, strict=True):
+            for (digest, doc), vector in zip(chunk, vectors, strict=True):
                 ClaimEmbedding.objects.update_or_create(
                     claim_id=doc.id,
-                    defaults={
-                        "content_hash": claim_content_hash(doc),
-                        "model_name": MODEL_NAME,
-                        "vector": np.asarray(vector, dtype=np.float32).tobytes(),
-                    },
+                    defaults={"content_hash": digest, "model_name": MODEL_NAME, "vector": vector.tobytes()},
                 )
+                if cache is not None:
+                    cache[digest] = vector
         if progress:
             progress(min(start + ENCODE_CHUNK, len(missing)), len(missing))
     if missing:
@@ -135,14 +142,11 @@ def embeddings_encode_missing(docs: list[ClaimDoc], *, progress=None) -> int:
 def build() -> Matcher:
     docs = claim_docs()
     use_embeddings = settings.MATCHER_EMBEDDINGS
+    cache = None
     if use_embeddings is not False:
-        embeddings_encode_missing(docs)
-    return build_matcher(
-        docs,
-        alias_entries(),
-        embeddings=use_embeddings,
-        claim_embeddings=_cached_embeddings() if use_embeddings is not False else None,
-    )
+        cache = _cached_embeddings()
+        embeddings_encode_missing(docs, cache=cache)
+    return build_matcher(docs, alias_entries(), embeddings=use_embeddings, claim_embeddings=cache)
 
 
 def current_matcher() -> Matcher:

@@ -79,11 +79,8 @@ def claim_rematch(*, claim_id: int) -> dict[str, int]:
     candidate_ids = report_candidates(claim)
     flagged = 0
     for report in Report.objects.filter(pk__in=candidate_ids).only("pk", "title", "text"):
-        proposals = [
-            p
-            for p in matcher_runtime.proposals_for(matcher, f"{report.title}\n\n{report.text}", claim_ids=[claim.pk])
-            if p.claim_id == claim.pk
-        ]
+        # claim_ids restricts the scoring to this claim (see Matcher.candidates).
+        proposals = matcher_runtime.proposals_for(matcher, f"{report.title}\n\n{report.text}", claim_ids=[claim.pk])
         if proposals:
             processing.flags_store(report=report, proposals=proposals, matcher_version=version)
             flagged += 1

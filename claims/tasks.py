@@ -29,15 +29,22 @@ def enqueue_report_matching(report_ids: Iterable[int]) -> None:
         transaction.on_commit(lambda: _send_matching(ids))
 
 
-def _send_matching(report_ids: list[int]) -> None:
+def _send(task, ids: Iterable[int], *, recovery: str) -> list[int]:
+    """Send ``task`` for each id; returns the ids sent. A broker that is down
+    or unreachable is logged with how the work will be recovered, not raised."""
     sent = []
-    for report_id in report_ids:
+    for item_id in ids:
         try:
-            match_report.apply_async((report_id,))
-        except Exception:  # the broker is down or unreachable; the sweep will resend
-            logger.exception("could not enqueue report %s; the sweep will retry", report_id)
+            task.apply_async((item_id,))
+        except Exception:
+            logger.exception("could not enqueue %s(%s); %s", task.name, item_id, recovery)
             continue
-        sent.append(report_id)
+        sent.append(item_id)
+    return sent
+
+
+def _send_matching(report_ids: list[int]) -> None:
+    sent = _send(match_report, report_ids, recovery="the sweep will resend it")
     if sent:
         processing.reports_mark_enqueued(report_ids=sent)
 
@@ -117,16 +124,9 @@ def rematch_claim(claim_id: int) -> dict[str, int]:
 def enqueue_claim_rematch(claim_ids: Iterable[int]) -> None:
     """After commit, send the archive re-match of each claim (see rematch_claim)."""
     ids = list(claim_ids)
-
-    def send() -> None:
-        for claim_id in ids:
-            try:
-                rematch_claim.apply_async((claim_id,))
-            except Exception:  # broker down: a researcher can re-save the claim or use the admin action
-                logger.exception("could not enqueue the archive re-match of claim %s", claim_id)
-
+    recovery = "re-save the claim or use the admin's archive re-match action"
     if ids:
-        transaction.on_commit(send)
+        transaction.on_commit(lambda: _send(rematch_claim, ids, recovery=recovery))
 
 
 @shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
