@@ -20,7 +20,7 @@ from claims.matching.evaluation import (
     score_rankings,
 )
 from claims.matching.scorer import CALIBRATION_PATH, Scorer, fit_scorer, load_scorer, write_calibration
-from claims.matching.text import analyze, clean_text, split_passages, split_sentences
+from claims.matching.text import analyze, clean_text, passage_windows, split_passages, split_sentences
 
 # --- metrics -------------------------------------------------------------------------
 
@@ -109,6 +109,22 @@ def test_overlong_sentence_is_cut_into_chunks():
     text = " ".join(["word"] * 130)
     passages = split_passages(text, max_words=60)
     assert [len(p.text.split()) for p in passages] == [60, 60, 10]
+
+
+def test_a_passage_is_analysed_as_its_units_are():
+    # The matcher analyses each sentence once and joins the terms of a window's
+    # sentences: that must be what analysing the window's text gives.
+    text = (
+        "The U.S. accused Damascus of a chlorine attack.\n\nGen. Smith said so! See https://example.org/x "
+        "and #AustralianFires @JohnDoe.   Ｆｕｌｌｗｉｄｔｈ café “quotes” — dashes… "
+        + " ".join(["word"] * 70)
+        + " end."
+    )
+    passages, units, spans = passage_windows(text, max_words=20)
+    assert passages == split_passages(text, max_words=20)
+    for passage, span in zip(passages, spans, strict=True):
+        assert text[units[span[0]].start : units[span[-1]].end] == passage.text
+        assert [t for u in span for t in analyze(units[u].text)] == analyze(passage.text)
 
 
 # --- aliases ---------------------------------------------------------------------------

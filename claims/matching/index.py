@@ -92,8 +92,8 @@ class ClaimIndex:
         self.bm25.index(corpus, show_progress=False)
         self.vocab: dict[str, int] = self.bm25.vocab_dict
         scores = self.bm25.scores
-        self._data = np.asarray(scores["data"], dtype=np.float32)
-        self._indices = np.asarray(scores["indices"], dtype=np.int64)
+        data = np.asarray(scores["data"], dtype=np.float32)
+        indices = np.asarray(scores["indices"], dtype=np.int64)
         self._indptr = np.asarray(scores["indptr"], dtype=np.int64)
         self.n_docs = int(scores["num_docs"])
         df = np.diff(self._indptr).astype(np.float64)
@@ -103,7 +103,7 @@ class ClaimIndex:
         terms = sorted(self.vocab, key=self.vocab.get)[: len(df)]
         bg_df = np.array([bg.get(t, 0) for t in terms], dtype=np.float64)
         idf = np.log1p((self.n_docs + bg_docs - df - bg_df + 0.5) / (df + bg_df + 0.5))
-        self._data = self._data * np.repeat(idf / own_idf, np.diff(self._indptr))  # float64, as bincount sums
+        data = data * np.repeat(idf / own_idf, np.diff(self._indptr))  # float64: scores are summed in float64
         self.idf = idf.astype(np.float32)
         # Postings of the propositions' distinct terms, and each proposition's idf mass.
         self.core_terms: list[np.ndarray] = [
@@ -113,29 +113,39 @@ class ClaimIndex:
         term_of = np.concatenate([*self.core_terms, np.zeros(0, dtype=np.int64)])
         doc_of = np.repeat(np.arange(self.n_docs, dtype=np.int64), lengths)
         self.core_idf_mass = np.bincount(doc_of, weights=self.idf[term_of], minlength=self.n_docs)
-        # For each BM25 posting (term, claim): the term's idf if the claim's
-        # proposition has it, else 0; so one walk of the postings gives both.
-        posting_term = np.repeat(np.arange(len(df), dtype=np.int64), np.diff(self._indptr))
-        in_core = np.isin(posting_term * self.n_docs + self._indices, term_of * self.n_docs + doc_of)
-        self._core_idf = np.where(in_core, self.idf[posting_term], 0.0)
+        self._data, self._indices = data, indices
+        # The propositions' distinct terms, flat, claim after claim.
+        self._core_flat = term_of
+        self._core_indptr = np.concatenate([[0], np.cumsum(lengths)])
 
     def __len__(self) -> int:
         return self.n_docs
 
-    def term_ids(self, terms: Sequence[str]) -> np.ndarray:
-        """Distinct ids of the terms the index knows, in first-seen order."""
+    def term_ids(self, terms: Sequence[str]) -> list[int]:
+        """Ids of the terms the index knows, in order (repeats kept)."""
         vocab = self.vocab
-        return np.fromiter(dict.fromkeys(vocab[t] for t in terms if t in vocab), dtype=np.int64)
+        return [vocab[t] for t in terms if t in vocab]
 
-    def score(self, term_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Walk the postings of ``term_ids`` (only claims containing a term are
-        touched). Returns, for every claim, its BM25 score and the idf mass of
-        the query terms its proposition contains (zero where none)."""
-        ranges = [(self._indptr[t], self._indptr[t + 1]) for t in term_ids.tolist()]
-        docs = np.concatenate([self._indices[a:b] for a, b in ranges] or [np.zeros(0, dtype=np.int64)])
-        empty = np.zeros(0, dtype=np.float32)
-        weights = np.concatenate([self._data[a:b] for a, b in ranges] or [empty])
-        core = np.concatenate([self._core_idf[a:b] for a, b in ranges] or [empty])
-        bm25 = np.bincount(docs, weights=weights, minlength=self.n_docs)
-        shared = np.bincount(docs, weights=core, minlength=self.n_docs)
-        return bm25, shared
+    def score(self, term_ids: Sequence[int]) -> np.ndarray:
+        """Walk the postings of ``term_ids`` (distinct; only claims containing
+        a term are touched). Returns every claim's BM25 score."""
+        indptr = self._indptr
+        ranges = [(indptr[t], indptr[t + 1]) for t in term_ids]
+        if not ranges:
+            return np.zeros(self.n_docs)
+        docs = np.concatenate([self._indices[a:b] for a, b in ranges])
+        weights = np.concatenate([self._data[a:b] for a, b in ranges])
+        return np.bincount(docs, weights=weights, minlength=self.n_docs)
+
+    def shared_idf(self, claims: np.ndarray, in_query: np.ndarray) -> np.ndarray:
+        """For each of ``claims``, the idf mass of the query terms (``in_query``:
+        a flag per term id) its proposition contains. Only the few candidate
+        claims are looked at, not every claim a query term touches; the sums
+        are exact (float32 idfs added in float64), so their order is immaterial."""
+        starts, ends = self._core_indptr[claims], self._core_indptr[claims + 1]
+        lengths = ends - starts
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        terms = self._core_flat[np.arange(int(lengths.sum())) + offsets]
+        weights = np.where(in_query[terms], self.idf[terms], 0.0)
+        owner = np.repeat(np.arange(len(claims)), lengths)
+        return np.bincount(owner, weights=weights, minlength=len(claims))

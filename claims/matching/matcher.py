@@ -14,7 +14,7 @@ from claims.matching.aliases import ActorMention, AliasIndex
 from claims.matching.embeddings import Encoder, claim_content_hash, claim_embedding_text
 from claims.matching.index import ClaimIndex, actor_term
 from claims.matching.scorer import FEATURES, Scorer, Thresholds, load_scorer, load_thresholds
-from claims.matching.text import Passage, analyze, split_passages, stem, words
+from claims.matching.text import Passage, analyze, passage_windows, split_passages, stem, words
 from claims.matching.types import AliasEntry, ClaimDoc, ClaimMatch
 from claims.normalize import normalize_name
 
@@ -122,7 +122,7 @@ class Matcher:
         """Each passage of ``text`` with its candidate claims and their features.
         With ``claim_ids``, only those claims are scored (the archive direction:
         a new claim against candidate reports)."""
-        passages = self.passages(text)
+        passages, units, spans = passage_windows(text, self.max_passage_words)
         if not passages or not self.claims:
             return []
         restrict = None
@@ -131,40 +131,56 @@ class Matcher:
         vectors = None
         if self.encoder is not None:
             vectors = self.encoder.encode([p.text for p in passages])
+        # Overlapping windows share sentences: each sentence is analysed once.
+        unit_terms = [self.index.term_ids(analyze(u.text)) for u in units]
+        mentions_of = [self.aliases.find(p.text) if self.aliases else [] for p in passages]
+        queries = [
+            list(
+                dict.fromkeys(
+                    itertools.chain(
+                        *(unit_terms[u] for u in span),
+                        self.index.term_ids([actor_term(m.actor_id) for m in mentions]),
+                    )
+                )
+            )
+            for span, mentions in zip(spans, mentions_of, strict=True)
+        ]
+        in_query = np.zeros(len(self.index.idf), dtype=bool)
         out = []
         for n, passage in enumerate(passages):
-            mentions = self.aliases.find(passage.text) if self.aliases else []
-            terms = analyze(passage.text) + [actor_term(m.actor_id) for m in mentions]
-            term_ids = self.index.term_ids(terms)
-            bm25, shared = self.index.score(term_ids)
+            bm25 = self.index.score(queries[n])
+            best = bm25.max()
             cosine = None
             if vectors is not None:
                 cosine = self.claim_vectors @ vectors[n]
             if restrict is not None:
                 pool = restrict
             else:
-                pool = _top(bm25, POOL_SIZE, floor=POOL_MIN_RELATIVE * bm25.max())
+                pool = _top(bm25, POOL_SIZE, floor=POOL_MIN_RELATIVE * best)
                 if cosine is not None:
                     pool = np.union1d(pool, _top(cosine, POOL_SIZE))
             if len(pool) == 0:
                 continue
-            query_mass = float(self.index.idf[term_ids].sum()) or 1.0
+            in_query[queries[n]] = True
+            shared = self.index.shared_idf(pool, in_query)
+            in_query[queries[n]] = False
+            query_mass = float(self.index.idf[queries[n]].sum()) or 1.0
             claim_mass = np.maximum(self.index.core_idf_mass[pool], 1e-9)
             features = np.zeros((len(pool), len(FEATURES)), dtype=np.float64)
             features[:, 0] = bm25[pool] / query_mass
-            features[:, 1] = shared[pool] / claim_mass
-            features[:, 2] = shared[pool] / query_mass
+            features[:, 1] = shared / claim_mass
+            features[:, 2] = shared / query_mass
             total = features[:, 1] + features[:, 2]
             features[:, 3] = np.divide(
                 2 * features[:, 1] * features[:, 2], total, out=np.zeros(len(pool)), where=total > 0
             )
             # Relative to the best claim overall (not just in the pool), so the
             # archive direction (claim_ids given) scores exactly as the forward one.
-            features[:, 4] = bm25[pool] / (bm25.max() or 1.0)
+            features[:, 4] = bm25[pool] / (best or 1.0)
             if cosine is not None:
                 features[:, 5] = cosine[pool]
                 features[:, 6] = cosine[pool] - cosine.max()
-            out.append(PassageCandidates(passage, pool, features, mentions))
+            out.append(PassageCandidates(passage, pool, features, mentions_of[n]))
         return out
 
     # --- scoring ------------------------------------------------------------------------

@@ -149,11 +149,21 @@ def split_passages(text: str, max_words: int = 60) -> list[Passage]:
     debate sentence) is one passage; a long UN document yields one window per
     sentence, so a single sentence about a claim is still found. A sentence
     longer than ``max_words`` is cut into chunks of that many words."""
+    return passage_windows(text, max_words)[0]
+
+
+def passage_windows(text: str, max_words: int = 60) -> tuple[list[Passage], list[Passage], list[range]]:
+    """``split_passages`` with what the windows are made of: (passages, units,
+    spans), where ``units`` are the sentences (or chunks of long ones) and
+    ``spans[n]`` the indices of the units passage ``n`` covers. Units are
+    separated by whitespace only, so a passage's words are its units' words in
+    order: the matcher analyses each unit once, not once per window."""
     units: list[Passage] = []
     for sentence in split_sentences(text):
         units.extend(_chunks(sentence, max_words))
     counts = [len(u.text.split()) for u in units]
     passages: list[Passage] = []
+    spans: list[range] = []
     last_end = -1
     for i in range(len(units)):
         j, total = i, counts[i]
@@ -164,8 +174,9 @@ def split_passages(text: str, max_words: int = 60) -> list[Passage]:
             continue  # contained in the previous window
         start, end = units[i].start, units[j].end
         passages.append(Passage(text[start:end], start, end))
+        spans.append(range(i, j + 1))
         last_end = end
-    return passages
+    return passages, units, spans
 
 
 _SPACED_WORD = re.compile(r"\S+")
