@@ -30,15 +30,18 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import matcher_runtime, processing, services
+from claims.api import keys as api_keys
 from claims.models import (
     Actor,
     ActorAlias,
+    ApiKey,
     Claim,
     ClaimEmbedding,
     Evidence,
     Feed,
     FeedEntry,
     Flag,
+    Follow,
     Incident,
     MatcherState,
     Membership,
@@ -50,6 +53,8 @@ from claims.models import (
     Submission,
     Tag,
     Team,
+    Webhook,
+    WebhookDelivery,
 )
 from claims.normalize import normalize_name, text_hash
 from claims.tasks import enqueue_claim_rematch, enqueue_report_matching
@@ -1275,3 +1280,109 @@ class ClaimEmbeddingAdmin(ReadOnlyAdmin):
     list_select_related = ["claim"]
     search_fields = ["claim__title", "model_name"]
     fields = ["claim", "model_name", "content_hash", "updated_at"]
+
+
+# --- API access: keys, follows, webhooks ---------------------------------------------------
+
+
+class ApiKeyForm(forms.ModelForm):
+    class Meta:
+        model = ApiKey
+        fields = ["team", "name", "role", "expires_at"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(SimpleHistoryAdmin):
+    """Keys are issued here; the full key is shown once, in the message after saving."""
+
+    form = ApiKeyForm
+    actions = ["revoke"]
+    list_display = ["name", "team", "role", "prefix", "created_by", "created_at", "expires_at", "revoked_at"]
+    list_filter = ["role", "team"]
+    list_select_related = ["team", "created_by"]
+    search_fields = ["name", "prefix", "team__name"]
+    autocomplete_fields = ["team"]
+    readonly_fields = ["prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return ["team", "name", "role", "expires_at"]
+        return [
+            "team",
+            "name",
+            "role",
+            "prefix",
+            "created_by",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # A key's team and role are fixed at issue: issue a new key instead.
+        return [*self.readonly_fields, "team", "role"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        try:
+            row, key = api_keys.api_key_create(
+                team=obj.team, user=_user(request), name=obj.name, role=obj.role, expires_at=obj.expires_at
+            )
+        except ValidationError as exc:
+            raise PermissionDenied("; ".join(exc.messages)) from exc
+        obj.pk = row.pk
+        self.message_user(
+            request,
+            f"The key, shown only this once; copy it now: {key}",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revoke selected keys")
+    def revoke(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for key in queryset:
+            api_keys.api_key_revoke(key=key, user=_user(request))
+        self.message_user(request, f"{queryset.count()} key(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(Follow)
+class FollowAdmin(admin.ModelAdmin):
+    list_display = ["team", "claim", "created_at"]
+    list_select_related = ["team", "claim"]
+    autocomplete_fields = ["team", "claim"]
+    search_fields = ["team__name", "claim__title"]
+
+
+@admin.register(Webhook)
+class WebhookAdmin(SimpleHistoryAdmin):
+    list_display = ["url", "team", "active", "created_at"]
+    list_filter = ["active"]
+    list_select_related = ["team"]
+    autocomplete_fields = ["team"]
+    search_fields = ["url", "team__name"]
+    exclude = ["created_by"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["event", "webhook", "status", "attempts", "response_status", "created_at", "delivered_at"]
+    list_filter = ["status", "event"]
+    list_select_related = ["webhook"]
+    search_fields = ["event_id", "webhook__url"]
+    readonly_fields = [
+        "webhook",
+        "event",
+        "event_id",
+        "payload",
+        "status",
+        "attempts",
+        "response_status",
+        "last_error",
+        "created_at",
+        "delivered_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

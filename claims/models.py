@@ -702,3 +702,108 @@ class FeedEntry(models.Model):
 
     def __str__(self) -> str:
         return self.guid
+
+
+# --- API access, follows and webhooks ------------------------------------------------------
+
+
+class ApiKey(models.Model):
+    """A team's key to the REST API. Only a SHA-256 of the secret is stored
+    (keys are long random strings, so a fast hash is safe); the full key is
+    shown once, when created. The key acts for its team with its role, and
+    for the member who created it, who is named in the history of its writes."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="api_keys")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, help_text="What the key is for: “newsroom sync”.")
+    role = models.CharField(max_length=16, choices=Membership.Role.choices, default=Membership.Role.READ_ONLY)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    hashed_secret = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["last_used_at"])
+
+    class Meta:
+        verbose_name = "API key"
+        ordering = ["team", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class Follow(models.Model):
+    """A team follows a claim: its webhooks hear of new flags and accepted stances."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="follows")
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "claim"], name="follow_unique_team_claim")]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} follows {self.claim_id}"
+
+
+class WebhookEvent(models.TextChoices):
+    FLAG_CREATED = "flag.created", "a new flag on a followed claim"
+    STANCE_ACCEPTED = "stance.accepted", "a stance accepted on a followed claim"
+
+
+class Webhook(TimeStamped):
+    """Where a team wants to hear of events on the claims it follows. The
+    secret signs each delivery (HMAC-SHA256), so it is stored as given."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=2000)
+    secret = models.CharField(max_length=200)
+    events = models.JSONField(default=list, blank=True, help_text="Event names; empty means all.")
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords(excluded_fields=["secret"])
+
+    class Meta:
+        ordering = ["team", "url"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event for one webhook: the payload as sent, every attempt's outcome.
+    Stored before sending, so a delivery is never lost and can be replayed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        DELIVERED = "delivered", "delivered"
+        FAILED = "failed", "failed"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=32, choices=WebhookEvent.choices)
+    event_id = models.CharField(max_length=100, help_text="Unique per event and webhook: receivers dedupe on it.")
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["webhook", "event_id"], name="webhook_delivery_unique_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.webhook_id} ({self.status})"

@@ -1,67 +1,162 @@
-"""Reads: who may see what, and querysets with their joins already made."""
+"""Reads: who may see what, and querysets with their joins already made.
+
+Visibility is decided on an ``Access``: what a signed-in user, or an API key
+acting for one team, may read and write. Every function here that takes
+``who`` accepts a user or an ``Access``."""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from claims.models import Actor, Claim, Evidence, Feed, Flag, Membership, ReviewStatus, Stance, Team
+from claims.models import (
+    Actor,
+    ApiKey,
+    Claim,
+    Evidence,
+    Feed,
+    Flag,
+    Membership,
+    Report,
+    ReviewStatus,
+    Stance,
+    Submission,
+    Team,
+)
 from claims.normalize import normalize_name
 
 AnyUser = User | AnonymousUser
 
 
-def user_is_researcher(user: AnyUser) -> bool:
-    """Researchers curate the record: superusers and members of a research team."""
+@dataclass(frozen=True)
+class Access:
+    """Who is asking. ``team_ids`` are the teams whose unpublished work is
+    visible; ``editor_team_ids`` the teams on whose behalf it may write."""
+
+    user: User | None
+    researcher: bool
+    team_ids: frozenset[int]
+    editor_team_ids: frozenset[int]
+    superuser: bool = False
+
+    @property
+    def may_write(self) -> bool:
+        return self.superuser or bool(self.editor_team_ids)
+
+    @property
+    def write_team_id(self) -> int | None:
+        """The team a write is made for: the asker's (first) team it edits for."""
+        return min(self.editor_team_ids) if self.editor_team_ids else None
+
+    def may_review_flags_of(self, claim: Claim) -> bool:
+        """Researchers who may write review any flag; a team reviews flags on its own claims."""
+        if self.researcher and self.may_write:
+            return True
+        return claim.team_id is not None and claim.team_id in self.editor_team_ids
+
+
+ANONYMOUS = Access(user=None, researcher=False, team_ids=frozenset(), editor_team_ids=frozenset())
+
+
+def access_for_user(user: AnyUser) -> Access:
     if not user.is_authenticated or not user.is_active:
-        return False
-    if getattr(user, "is_superuser", False):
-        return True
-    cached = getattr(user, "_is_researcher", None)
-    if cached is None:
-        cached = Membership.objects.filter(user=user, team__kind=Team.Kind.RESEARCH).exists()
-        setattr(user, "_is_researcher", cached)  # noqa: B010 (a per-request cache on the user object)
-    return cached
-
-
-def user_team_ids(user: AnyUser) -> list[int]:
-    if not user.is_authenticated:
-        return []
-    return list(Membership.objects.filter(user=user).values_list("team_id", flat=True))
-
-
-def claims_visible_to(user: AnyUser) -> QuerySet[Claim]:
-    """Published claims, plus unpublished ones of the user's own teams; all for researchers."""
-    claims = Claim.objects.all()
-    if user_is_researcher(user):
-        return claims
-    return claims.filter(Q(status=Claim.Status.PUBLISHED) | Q(team_id__in=user_team_ids(user)))
-
-
-def _reviewed_visible_to(queryset: QuerySet, user: AnyUser) -> QuerySet:
-    if user_is_researcher(user):
-        return queryset
-    return queryset.filter(
-        Q(review_status=ReviewStatus.ACCEPTED) | Q(team_id__in=user_team_ids(user)),
-        claim__in=claims_visible_to(user),
+        return ANONYMOUS
+    assert isinstance(user, User)
+    memberships = list(Membership.objects.filter(user=user).values_list("team_id", "role", "team__kind"))
+    researcher = user.is_superuser or any(kind == Team.Kind.RESEARCH for _, _, kind in memberships)
+    return Access(
+        user=user,
+        researcher=researcher,
+        team_ids=frozenset(team_id for team_id, _, _ in memberships),
+        editor_team_ids=frozenset(team_id for team_id, role, _ in memberships if role == Membership.Role.EDITOR),
+        superuser=user.is_superuser,
     )
 
 
-def stances_visible_to(user: AnyUser) -> QuerySet[Stance]:
-    """Accepted stances on visible claims, plus the user's own teams' submissions."""
-    return _reviewed_visible_to(Stance.objects.all(), user)
+def access_for_key(key: ApiKey) -> Access:
+    """A key sees what its team sees and writes only if its role allows."""
+    return Access(
+        user=key.created_by,
+        researcher=key.team.kind == Team.Kind.RESEARCH,
+        team_ids=frozenset({key.team_id}),
+        editor_team_ids=frozenset({key.team_id}) if key.role == Membership.Role.EDITOR else frozenset(),
+    )
 
 
-def evidence_visible_to(user: AnyUser) -> QuerySet[Evidence]:
-    return _reviewed_visible_to(Evidence.objects.all(), user)
+def _access(who: AnyUser | Access) -> Access:
+    if isinstance(who, Access):
+        return who
+    cached = getattr(who, "_access", None)
+    if cached is None:
+        cached = access_for_user(who)
+        if who.is_authenticated:
+            setattr(who, "_access", cached)  # noqa: B010 (a per-request cache on the user object)
+    return cached
 
 
-def flags_visible_to(user: AnyUser) -> QuerySet[Flag]:
-    if user_is_researcher(user):
+def user_is_researcher(user: AnyUser | Access) -> bool:
+    """Researchers curate the record: superusers and members of a research team."""
+    return _access(user).researcher
+
+
+def user_team_ids(user: AnyUser | Access) -> list[int]:
+    return sorted(_access(user).team_ids)
+
+
+def claims_visible_to(who: AnyUser | Access) -> QuerySet[Claim]:
+    """Published claims, plus unpublished ones of the asker's own teams; all for researchers."""
+    access = _access(who)
+    claims = Claim.objects.all()
+    if access.researcher:
+        return claims
+    return claims.filter(Q(status=Claim.Status.PUBLISHED) | Q(team_id__in=access.team_ids))
+
+
+def _reviewed_visible_to(queryset: QuerySet, who: AnyUser | Access) -> QuerySet:
+    access = _access(who)
+    if access.researcher:
+        return queryset
+    return queryset.filter(
+        Q(review_status=ReviewStatus.ACCEPTED) | Q(team_id__in=access.team_ids),
+        claim__in=claims_visible_to(access),
+    )
+
+
+def stances_visible_to(who: AnyUser | Access) -> QuerySet[Stance]:
+    """Accepted stances on visible claims, plus the asker's own teams' submissions."""
+    return _reviewed_visible_to(Stance.objects.all(), who)
+
+
+def evidence_visible_to(who: AnyUser | Access) -> QuerySet[Evidence]:
+    return _reviewed_visible_to(Evidence.objects.all(), who)
+
+
+def _report_visible(access: Access, report_ref: OuterRef) -> Q:
+    """A report is visible unless every submission of it came from another
+    fact-checking team: a team's submissions are its own until used."""
+    submissions = Submission.objects.filter(reports=report_ref)
+    shared = submissions.filter(
+        Q(team__isnull=True) | Q(team__kind=Team.Kind.RESEARCH) | Q(team_id__in=access.team_ids)
+    )
+    return Q(Exists(shared)) | ~Q(Exists(submissions))
+
+
+def reports_visible_to(who: AnyUser | Access) -> QuerySet[Report]:
+    access = _access(who)
+    if access.researcher:
+        return Report.objects.all()
+    return Report.objects.filter(_report_visible(access, OuterRef("pk")))
+
+
+def flags_visible_to(who: AnyUser | Access) -> QuerySet[Flag]:
+    """Flags on visible claims and visible reports."""
+    access = _access(who)
+    if access.researcher:
         return Flag.objects.all()
-    return Flag.objects.filter(claim__in=claims_visible_to(user))
+    return Flag.objects.filter(_report_visible(access, OuterRef("report_id")), claim__in=claims_visible_to(access))
 
 
 def stance_list() -> QuerySet[Stance]:
@@ -86,3 +181,71 @@ def feeds_due(*, now: datetime.datetime) -> list[int]:
         for feed_id, polled, minutes in feeds
         if polled is None or polled + datetime.timedelta(minutes=minutes) <= now
     ]
+
+
+def attribution_matrix(*, claims: QuerySet[Claim]) -> list[dict]:
+    """For each claim: every actor's latest accepted position, since when it
+    has held it, and all its accepted stances oldest first. Undated stances
+    sort before dated ones; same-day stances by entry order."""
+    claim_list = list(claims.order_by("id").values("id", "title"))
+    stances = (
+        Stance.objects.filter(claim_id__in=[c["id"] for c in claim_list], review_status=ReviewStatus.ACCEPTED)
+        .select_related("actor", "report__source")
+        .order_by("claim_id", "actor__name", "actor_id", F("stated_on").asc(nulls_first=True), "created_at", "id")
+    )
+    by_claim: dict[int, dict[int, dict]] = {c["id"]: {} for c in claim_list}
+    for stance in stances:
+        row = by_claim[stance.claim_id].setdefault(
+            stance.actor_id,
+            {"actor": stance.actor, "position": None, "since": None, "history": []},
+        )
+        if stance.position != row["position"]:
+            row["position"], row["since"] = stance.position, stance.stated_on
+        source = stance.report.source if stance.report is not None else None
+        row["history"].append(
+            {
+                "position": stance.position,
+                "stated_on": stance.stated_on,
+                "stance": stance.id,
+                "quote": stance.quote,
+                "source": source.name if source is not None else None,
+            }
+        )
+    return [{"claim": c["id"], "title": c["title"], "actors": list(by_claim[c["id"]].values())} for c in claim_list]
+
+
+# Deletions, read back from the history tables: "-" rows are deletions.
+_TOMBSTONE_MODELS = {
+    "claim": Claim,
+    "stance": Stance,
+    "evidence": Evidence,
+    "flag": Flag,
+    "actor": Actor,
+}
+
+
+def tombstones_since(*, since: datetime.datetime, who: AnyUser | Access) -> list[dict]:
+    """Rows deleted at or after ``since`` that the asker could have seen
+    before: deleted claims that were published (or its team's), deleted
+    stances and evidence that were accepted (or its team's), and claims since
+    unpublished, which vanish from the asker's lists just as a deletion does."""
+    access = _access(who)
+    out: list[dict] = []
+    for name, model in _TOMBSTONE_MODELS.items():
+        deleted = model.history.filter(history_type="-", history_date__gte=since)  # type: ignore[attr-defined]
+        if not access.researcher:
+            if name == "claim":
+                deleted = deleted.filter(Q(status=Claim.Status.PUBLISHED) | Q(team_id__in=access.team_ids))
+            elif name in ("stance", "evidence"):
+                deleted = deleted.filter(Q(review_status=ReviewStatus.ACCEPTED) | Q(team_id__in=access.team_ids))
+        out += [{"type": name, "id": pk, "deleted_at": when} for pk, when in deleted.values_list("id", "history_date")]
+    if not access.researcher:
+        withdrawn = Claim.objects.filter(updated_at__gte=since).exclude(pk__in=claims_visible_to(access))
+        # Only claims that were published at some point count as withdrawn.
+        withdrawn = withdrawn.filter(
+            Exists(Claim.history.filter(id=OuterRef("pk"), status=Claim.Status.PUBLISHED))  # type: ignore[attr-defined]
+        )
+        out += [
+            {"type": "claim", "id": pk, "deleted_at": when} for pk, when in withdrawn.values_list("id", "updated_at")
+        ]
+    return sorted(out, key=lambda row: (row["deleted_at"], row["type"], row["id"]))

@@ -21,6 +21,7 @@ from claims.models import (
     Claim,
     Evidence,
     Flag,
+    Follow,
     Report,
     ReviewStatus,
     Source,
@@ -29,7 +30,7 @@ from claims.models import (
     Team,
 )
 from claims.normalize import normalize_name, sha256_bytes, text_hash
-from claims.selectors import user_is_researcher
+from claims.selectors import Access, user_is_researcher
 
 
 def _record_user(obj: Any, user: User | None) -> None:
@@ -58,21 +59,29 @@ def actor_alias_add(*, actor: Actor, name: str, user: User | None = None, **fiel
 # --- stances and evidence ------------------------------------------------------------
 
 
-def _initial_review(user: User | None) -> dict[str, Any]:
-    """Researchers' entries are the record at once; a team's wait for review."""
-    if user is None or user_is_researcher(user):
+def _initial_review(user: User | None, access: Access | None = None) -> dict[str, Any]:
+    """Researchers' entries are the record at once; a team's wait for review.
+    Through the API, the key's team decides, not everything its creator may do."""
+    if user is None or user_is_researcher(access or user):
         return {"review_status": ReviewStatus.ACCEPTED, "reviewed_by": user, "reviewed_at": timezone.now()}
     return {"review_status": ReviewStatus.PENDING}
 
 
 @transaction.atomic
 def stance_record(
-    *, claim: Claim, actor: Actor, position: str, user: User | None, team: Team | None = None, **fields: Any
+    *,
+    claim: Claim,
+    actor: Actor,
+    position: str,
+    user: User | None,
+    team: Team | None = None,
+    access: Access | None = None,
+    **fields: Any,
 ) -> Stance:
     """Record a dated position. Never overwrites an earlier stance: a change of
     position is a new row. Entries by researchers are accepted at once."""
     stance = Stance(claim=claim, actor=actor, position=position, team=team, created_by=user, **fields)
-    for key, value in _initial_review(user).items():
+    for key, value in _initial_review(user, access).items():
         setattr(stance, key, value)
     stance.full_clean()
     _record_user(stance, user)
@@ -98,6 +107,7 @@ def evidence_add(
     report: Report | None = None,
     url: str = "",
     file: UploadedFile | None = None,
+    access: Access | None = None,
 ) -> Evidence:
     """Add evidence for a claim; an uploaded file is stored privately with its SHA-256."""
     evidence = Evidence(
@@ -110,7 +120,7 @@ def evidence_add(
         team=team,
         created_by=user,
     )
-    for key, value in _initial_review(user).items():
+    for key, value in _initial_review(user, access).items():
         setattr(evidence, key, value)
     if file is not None:
         evidence.file_sha256 = _file_sha256(file)
@@ -197,6 +207,19 @@ def flags_review(*, flags: Iterable[Flag], reviewer: User, decision: str) -> int
         flag_review(flag=flag, reviewer=reviewer, decision=decision)
         count += 1
     return count
+
+
+# --- follows ------------------------------------------------------------------------------
+
+
+def follow_add(*, team: Team, claim: Claim, user: User | None = None) -> Follow:
+    """Follow a claim for a team; following twice is one follow."""
+    follow, _ = Follow.objects.get_or_create(team=team, claim=claim, defaults={"created_by": user})
+    return follow
+
+
+def follow_remove(*, team: Team, claim: Claim) -> int:
+    return Follow.objects.filter(team=team, claim=claim).delete()[0]
 
 
 # --- reports and submissions -----------------------------------------------------------

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from claims.models import Evidence
 from claims.selectors import evidence_visible_to
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,12 @@ def evidence_file(request: HttpRequest, pk: int) -> HttpResponseBase:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("admin:login"))
     evidence = get_object_or_404(evidence_visible_to(request.user).exclude(file=""), pk=pk)
+    return evidence_file_response(evidence)
 
+
+def evidence_file_response(evidence: Evidence) -> HttpResponseBase:
+    """The file of evidence the caller may see, once its SHA-256 checks out
+    (shared with the API's download endpoint)."""
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError:

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims import services
+from claims.api.keys import api_key_create
 from claims.models import (
     Actor,
     ActorAlias,
@@ -22,6 +23,7 @@ from claims.models import (
     Feed,
     FeedEntry,
     Flag,
+    Follow,
     MatcherState,
     Position,
     Report,
@@ -29,6 +31,8 @@ from claims.models import (
     Stance,
     Submission,
     Team,
+    Webhook,
+    WebhookDelivery,
 )
 from claims.normalize import sha256_bytes, text_hash
 from tests import factories
@@ -39,7 +43,7 @@ CLAIMS_ADMINS = sorted(
 )
 ADMIN_IDS = [model._meta.model_name for model, _ in CLAIMS_ADMINS]
 # The matcher's output and what arrived are records, not things to type in.
-NOT_ADDABLE = {Flag, Submission, FeedEntry, MatcherState, ClaimEmbedding}
+NOT_ADDABLE = {Flag, Submission, FeedEntry, MatcherState, ClaimEmbedding, WebhookDelivery}
 
 
 def url(model, view, *args):
@@ -110,6 +114,10 @@ def populate(n, *, research_team=None):
         feed = Feed.objects.create(name=f"Feed {report.pk}", url=f"https://example.org/{report.pk}.rss", team=checkers)
         FeedEntry.objects.create(feed=feed, guid=f"entry-{report.pk}", report=report)
         MatcherState.objects.create(key=f"claims-{report.pk}", version=report.pk)
+        api_key_create(team=checkers, user=member, name=f"key {report.pk}")
+        Follow.objects.create(team=checkers, claim=claim)
+        webhook = Webhook.objects.create(team=checkers, url=f"https://hooks.example.org/{report.pk}", secret="s")
+        WebhookDelivery.objects.create(webhook=webhook, event="flag.created", event_id=f"e{report.pk}", payload={})
 
 
 @pytest.fixture

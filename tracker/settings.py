@@ -35,11 +35,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "claims",
 ]
 
 MIDDLEWARE = [
+    "claims.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -113,6 +118,70 @@ STORAGES = {
 # and the request body; the upload size limit proper is enforced on the form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
+
+# Shared by every web process (API throttling counts); in-process by default.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# The REST API (claims/api/). Keys for fact-checking teams; sessions for the
+# browsable API. Anonymous reads of published claims only when turned on.
+API_ANONYMOUS_READ = env.bool("API_ANONYMOUS_READ", default=False)
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=50)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=200)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "claims.api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["claims.api.permissions.TrackerPermission"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "claims.api.pagination.Cursor",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["claims.api.throttling.PerKeyThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "api": env.str("API_THROTTLE_RATE", default="1200/minute"),
+        "anon": env.str("API_ANON_THROTTLE_RATE", default="60/minute"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "claims.api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Attribution Tracker API",
+    "DESCRIPTION": (
+        "Who claimed what, on what evidence: claims, actors and their aliases, dated stances, evidence, "
+        "reports and the matcher's flags. Authenticate with `Authorization: Api-Key <key>`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "ActorKind": "claims.models.Actor.Kind",
+        "AliasKind": "claims.models.ActorAlias.Kind",
+        "ClaimKind": "claims.models.Claim.Kind",
+        "SourceKind": "claims.models.Source.Kind",
+        "EvidenceKind": "claims.models.Evidence.Kind",
+        "ClaimStatus": "claims.models.Claim.Status",
+        "ReportStatus": "claims.models.Report.Status",
+        "FlagStatus": "claims.models.Flag.Status",
+        "DatePrecision": "claims.models.DatePrecision",
+        "ReviewStatus": "claims.models.ReviewStatus",
+    },
+}
 
 # Celery. Without a broker, tasks run in-process (eagerly) so the embedded
 # setup works with nothing else running; scheduled jobs (beat) do not run then.

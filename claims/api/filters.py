@@ -1,0 +1,205 @@
+"""Query filters (django-filter). An actor is named by id or by any alias
+("Damascus", "Syrian government"); bad values answer 400 naming the parameter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as filters
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from claims.models import Actor, Claim, Evidence, Flag, Incident, Position, Report, Source, Stance
+from claims.normalize import normalize_name
+
+
+def _actor_ids(value: str) -> list[int]:
+    """Ids of the actors ``value`` names: a numeric id, a canonical name or an alias."""
+    value = value.strip()
+    if value.isdigit():
+        return [int(value)]
+    key = normalize_name(value)
+    return list(
+        Actor.objects.filter(Q(name__iexact=value) | Q(aliases__normalized=key)).values_list("id", flat=True).distinct()
+    )
+
+
+def _text_search(queryset: QuerySet, fields: tuple[str, ...], value: str) -> QuerySet:
+    """PostgreSQL full-text search (English stemming); substring search elsewhere."""
+    if connection.vendor == "postgresql":
+        query = SearchQuery(value, config="english", search_type="websearch")
+        if fields == ("search_vector",):
+            return queryset.filter(search_vector=query)
+        return queryset.annotate(_search=SearchVector(*fields, config="english")).filter(_search=query)
+    condition = Q()
+    for field in fields:
+        if field != "search_vector":
+            condition |= Q(**{f"{field}__icontains": value})
+    if fields == ("search_vector",):
+        condition = Q(title__icontains=value) | Q(text__icontains=value)
+    return queryset.filter(condition)
+
+
+class UpdatedSince(filters.FilterSet):
+    updated_since = filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text="Only rows changed at or after this time (ISO 8601)."
+    )
+
+
+class ClaimFilter(UpdatedSince):
+    actor = filters.CharFilter(
+        method="filter_actor",
+        help_text="Claims on which this actor (id, name or alias) has an accepted stance; "
+        "with `position`, a stance with that position.",
+    )
+    position = filters.ChoiceFilter(
+        choices=Position.choices, method="filter_position", help_text="With or without `actor`."
+    )
+    perpetrator = filters.CharFilter(method="filter_perpetrator", help_text="Alleged perpetrator (id, name or alias).")
+    kind = filters.ChoiceFilter(choices=Claim.Kind.choices)
+    status = filters.ChoiceFilter(choices=Claim.Status.choices)
+    incident = filters.NumberFilter(field_name="incidents", distinct=True)
+    tag = filters.CharFilter(field_name="tags__name", distinct=True, help_text="Tag name.")
+    source = filters.NumberFilter(method="filter_source", help_text="Claims with a stance reported by this source.")
+    scope_from = filters.DateFilter(field_name="scope_end", lookup_expr="gte", help_text="Scope ends on or after.")
+    scope_to = filters.DateFilter(field_name="scope_start", lookup_expr="lte", help_text="Scope starts on or before.")
+    stated_from = filters.DateFilter(method="filter_stated", help_text="A stance stated on or after this date.")
+    stated_to = filters.DateFilter(method="filter_stated", help_text="A stance stated on or before this date.")
+    q = filters.CharFilter(method="filter_q", help_text="Full-text search over title and text.")
+
+    class Meta:
+        model = Claim
+        fields = ["kind", "status"]
+
+    def _stances(self) -> QuerySet[Stance]:
+        stances = Stance.objects.filter(claim=OuterRef("pk"), review_status="accepted")
+        data = self.form.cleaned_data
+        if data.get("actor"):
+            stances = stances.filter(actor_id__in=_actor_ids(data["actor"]))
+        if data.get("position"):
+            stances = stances.filter(position=data["position"])
+        if data.get("source"):
+            stances = stances.filter(report__source_id=data["source"])
+        if data.get("stated_from"):
+            stances = stances.filter(stated_on__gte=data["stated_from"])
+        if data.get("stated_to"):
+            stances = stances.filter(stated_on__lte=data["stated_to"])
+        return stances
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # Stance conditions apply to one and the same stance: "actor=Damascus
+        # &position=denies" means Damascus denied, not "Damascus said something
+        # and someone denied".
+        stance_params = ("actor", "position", "source", "stated_from", "stated_to")
+        data = self.form.cleaned_data
+        queryset = super().filter_queryset(queryset)
+        if any(data.get(name) for name in stance_params):
+            queryset = queryset.filter(Exists(self._stances()))
+        return queryset
+
+    def filter_actor(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        return queryset  # applied with the other stance conditions in filter_queryset
+
+    filter_position = filter_source = filter_stated = filter_actor
+
+    def filter_perpetrator(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(alleged_perpetrator_id__in=_actor_ids(value))
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return _text_search(queryset, ("title", "text"), value)
+
+
+class ActorFilter(UpdatedSince):
+    alias = filters.CharFilter(method="filter_alias", help_text="Canonical name or any alias, any case.")
+    kind = filters.ChoiceFilter(choices=Actor.Kind.choices)
+    q = filters.CharFilter(method="filter_q", help_text="Names and aliases containing this text.")
+
+    class Meta:
+        model = Actor
+        fields = ["kind"]
+
+    def filter_alias(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(id__in=_actor_ids(value))
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(name__icontains=value) | Q(aliases__name__icontains=value)).distinct()
+
+
+class StanceFilter(UpdatedSince):
+    claim = filters.NumberFilter()
+    actor = filters.CharFilter(method="filter_actor", help_text="Actor id, name or alias.")
+    position = filters.ChoiceFilter(choices=Position.choices)
+    review_status = filters.CharFilter()
+    source = filters.NumberFilter(field_name="report__source")
+    stated_from = filters.DateFilter(field_name="stated_on", lookup_expr="gte")
+    stated_to = filters.DateFilter(field_name="stated_on", lookup_expr="lte")
+
+    class Meta:
+        model = Stance
+        fields = ["claim", "position"]
+
+    def filter_actor(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(actor_id__in=_actor_ids(value))
+
+
+class EvidenceFilter(UpdatedSince):
+    claim = filters.NumberFilter()
+    kind = filters.ChoiceFilter(choices=Evidence.Kind.choices)
+    relation = filters.ChoiceFilter(choices=Evidence.Relation.choices)
+    review_status = filters.CharFilter()
+
+    class Meta:
+        model = Evidence
+        fields = ["claim", "kind", "relation"]
+
+
+class IncidentFilter(UpdatedSince):
+    agent = filters.ChoiceFilter(choices=Incident.Agent.choices)
+    date_from = filters.DateFilter(field_name="date_start", lookup_expr="gte")
+    date_to = filters.DateFilter(field_name="date_start", lookup_expr="lte")
+    q = filters.CharFilter(method="filter_q", help_text="Title or place containing this text.")
+
+    class Meta:
+        model = Incident
+        fields = ["agent"]
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(title__icontains=value) | Q(place_name__icontains=value))
+
+
+class SourceFilter(UpdatedSince):
+    kind = filters.ChoiceFilter(choices=Source.Kind.choices)
+    name = filters.CharFilter(lookup_expr="iexact")
+
+    class Meta:
+        model = Source
+        fields = ["kind"]
+
+
+class ReportFilter(UpdatedSince):
+    status = filters.ChoiceFilter(choices=Report.Status.choices)
+    source = filters.NumberFilter()
+    language = filters.CharFilter()
+    published_from = filters.DateFilter(field_name="published_on", lookup_expr="gte")
+    published_to = filters.DateFilter(field_name="published_on", lookup_expr="lte")
+    q = filters.CharFilter(method="filter_q", help_text="Full-text search over title and text.")
+
+    class Meta:
+        model = Report
+        fields = ["status", "source"]
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return _text_search(queryset, ("search_vector",), value)
+
+
+class FlagFilter(UpdatedSince):
+    claim = filters.NumberFilter()
+    report = filters.NumberFilter()
+    status = filters.ChoiceFilter(choices=Flag.Status.choices)
+    tier = filters.ChoiceFilter(choices=Flag.Tier.choices)
+    min_score = filters.NumberFilter(field_name="score", lookup_expr="gte")
+
+    class Meta:
+        model = Flag
+        fields = ["claim", "report", "status", "tier"]

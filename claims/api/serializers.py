@@ -1,0 +1,343 @@
+"""What the API shows and accepts. Read serializers name their fields; write
+serializers accept only what a caller may set: team, author, status and review
+fields are the server's, so sending them has no effect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from claims.api.permissions import request_access
+from claims.models import (
+    Actor,
+    ActorAlias,
+    Claim,
+    Evidence,
+    Flag,
+    Incident,
+    Position,
+    Report,
+    Source,
+    Stance,
+)
+from claims.selectors import claims_visible_to, reports_visible_to
+
+
+class _LimitedToVisible:
+    """Related claims and reports a caller can name are the ones it can see:
+    naming another team's draft claim reads as "does not exist"."""
+
+    fields: Any
+    context: dict[str, Any]
+
+    def _limit_to_visible(self) -> None:
+        request = self.context.get("request")
+        if request is None:
+            return
+        access = request_access(request)
+        if "claim" in self.fields:
+            self.fields["claim"].queryset = claims_visible_to(access)
+        if "report" in self.fields:
+            self.fields["report"].queryset = reports_visible_to(access)
+
+
+class ActorRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Actor
+        fields = ["id", "name", "kind"]
+
+
+class AliasSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ActorAlias
+        fields = ["name", "kind", "language", "ambiguous", "valid_from", "valid_to"]
+
+
+class ActorSerializer(serializers.ModelSerializer):
+    aliases = AliasSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Actor
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "parent",
+            "description",
+            "name_valid_from",
+            "name_valid_to",
+            "aliases",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "title",
+            "description",
+            "place_name",
+            "latitude",
+            "longitude",
+            "date_start",
+            "date_end",
+            "date_precision",
+            "agent",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "name", "kind", "actor", "url", "created_at", "updated_at"]
+
+
+STANCE_WRITABLE = [
+    "claim",
+    "actor",
+    "speaker",
+    "speaker_description",
+    "position",
+    "stated_on",
+    "stated_precision",
+    "quote",
+    "quote_kind",
+    "report",
+    "confidence",
+    "confidence_wording",
+    "note",
+]
+
+
+class StanceSerializer(serializers.ModelSerializer):
+    actor = ActorRefSerializer(read_only=True)
+    speaker = ActorRefSerializer(read_only=True)
+    source = serializers.SerializerMethodField()  # type: ignore[assignment]  # a field named like Field.source
+
+    class Meta:
+        model = Stance
+        fields = ["id", *STANCE_WRITABLE, "source", "review_status", "created_at", "updated_at"]
+
+    @extend_schema_field({"type": "string", "nullable": True, "example": "AFP"})
+    def get_source(self, stance: Stance) -> str | None:
+        # report and report.source are joined by the view's queryset.
+        report = stance.report
+        return report.source.name if report is not None and report.source is not None else None
+
+
+class StanceWriteSerializer(_LimitedToVisible, serializers.ModelSerializer):
+    """A team's stance, recorded for researcher review."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._limit_to_visible()
+
+    class Meta:
+        model = Stance
+        fields = STANCE_WRITABLE
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    file_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "claim",
+            "kind",
+            "relation",
+            "description",
+            "report",
+            "url",
+            "file_url",
+            "file_sha256",
+            "review_status",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_file_url(self, evidence: Evidence) -> str | None:
+        if not evidence.file:
+            return None
+        path = reverse("api:evidence-file", kwargs={"pk": evidence.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class EvidenceWriteSerializer(_LimitedToVisible, serializers.ModelSerializer):
+    file = serializers.FileField(required=False, allow_empty_file=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._limit_to_visible()
+
+    class Meta:
+        model = Evidence
+        fields = ["claim", "kind", "relation", "description", "report", "url", "file"]
+
+    def validate_file(self, file: Any) -> Any:
+        if file is not None and file.size > settings.MAX_UPLOAD_BYTES:
+            raise serializers.ValidationError(f"The file is larger than {settings.MAX_UPLOAD_BYTES} bytes.")
+        return file
+
+
+class PositionCountsField(serializers.DictField):
+    child = serializers.IntegerField()
+
+
+class ClaimSerializer(serializers.ModelSerializer):
+    alleged_perpetrator = ActorRefSerializer(read_only=True)
+    tags: serializers.Field = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    incidents: serializers.Field = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "title",
+            "text",
+            "kind",
+            "status",
+            "alleged_perpetrator",
+            "incidents",
+            "scope_start",
+            "scope_end",
+            "scope_precision",
+            "tags",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ClaimDetailSerializer(ClaimSerializer):
+    """A claim with its visible stances and evidence, and its incidents."""
+
+    incidents = IncidentSerializer(many=True, read_only=True)
+    stances = StanceSerializer(many=True, read_only=True, source="visible_stances")
+    evidence = EvidenceSerializer(many=True, read_only=True, source="visible_evidence")
+
+    class Meta(ClaimSerializer.Meta):
+        fields = [*ClaimSerializer.Meta.fields, "stances", "evidence"]
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "title",
+            "url",
+            "document_symbol",
+            "source",
+            "published_on",
+            "published_precision",
+            "language",
+            "status",
+            "last_error",
+            "processed_at",
+            "matcher_version",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ReportDetailSerializer(ReportSerializer):
+    class Meta(ReportSerializer.Meta):
+        fields = [*ReportSerializer.Meta.fields, "text"]
+
+
+class ReportSubmitSerializer(serializers.Serializer):
+    """Exactly one of text, file or url."""
+
+    title = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    text = serializers.CharField(required=False, allow_blank=False, trim_whitespace=False)
+    file = serializers.FileField(required=False, allow_empty_file=False)
+    url = serializers.URLField(required=False, max_length=2000)
+    source = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
+        queryset=Source.objects.all(), required=False, allow_null=True
+    )
+    published_on = serializers.DateField(required=False, allow_null=True)
+
+    def validate_file(self, file: Any) -> Any:
+        if file.size > settings.MAX_UPLOAD_BYTES:
+            raise serializers.ValidationError(f"The file is larger than {settings.MAX_UPLOAD_BYTES} bytes.")
+        return file
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        given = [name for name in ("text", "file", "url") if attrs.get(name)]
+        if len(given) != 1:
+            raise serializers.ValidationError({"non_field_errors": ["Give exactly one of text, file or url."]})
+        return attrs
+
+
+class SubmissionSerializer(serializers.Serializer):
+    """What a report submission became."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    error = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    reports = ReportSerializer(many=True)
+
+
+class FlagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Flag
+        fields = [
+            "id",
+            "report",
+            "claim",
+            "score",
+            "tier",
+            "passages",
+            "matched_actors",
+            "matched_terms",
+            "matcher_version",
+            "status",
+            "reviewed_at",
+            "evidence",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class FlagReviewSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[Flag.Status.ACCEPTED, Flag.Status.REJECTED])
+
+
+class MatrixEntrySerializer(serializers.Serializer):
+    position = serializers.ChoiceField(choices=Position.choices)
+    stated_on = serializers.DateField(allow_null=True)
+    stance = serializers.IntegerField()
+    quote = serializers.CharField()
+    source = serializers.CharField(allow_null=True)  # type: ignore[assignment]
+
+
+class MatrixActorSerializer(serializers.Serializer):
+    actor = ActorRefSerializer()
+    position = serializers.ChoiceField(choices=Position.choices, help_text="The latest accepted position.")
+    since = serializers.DateField(allow_null=True, help_text="Held since this date (first stance of the run).")
+    history = MatrixEntrySerializer(many=True, help_text="Every accepted stance, oldest first.")
+
+
+class MatrixClaimSerializer(serializers.Serializer):
+    claim = serializers.IntegerField()
+    title = serializers.CharField()
+    actors = MatrixActorSerializer(many=True)
+
+
+class TombstoneSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["claim", "stance", "evidence", "flag", "actor", "incident", "source"])
+    id = serializers.IntegerField()
+    deleted_at = serializers.DateTimeField()

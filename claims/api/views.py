@@ -1,0 +1,400 @@
+"""The REST API's endpoints. Thin: each picks the caller's visible rows
+(``claims.selectors``), validates with a serializer, and writes through
+``claims.services``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from claims import selectors, services
+from claims.api import filters
+from claims.api import serializers as s
+from claims.api.permissions import TrackerPermission, request_access
+from claims.models import Actor, Claim, Incident, Source, Submission, Team
+from claims.normalize import sha256_bytes
+from claims.views import evidence_file_response
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Retrying with the same key returns the first submission instead of creating another.",
+)
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def _django_errors(exc: DjangoValidationError) -> ApiValidationError:
+    return ApiValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+
+
+class TrackerViewSet(viewsets.GenericViewSet):
+    permission_classes = [TrackerPermission]
+    anonymous_read = False
+
+    @property
+    def access(self) -> selectors.Access:
+        return request_access(self.request)
+
+    @property
+    def user(self) -> User:
+        """The signed-in user (the key's creator for key requests); only
+        called where the permission has required one."""
+        user = self.request.user
+        assert isinstance(user, User)
+        return user
+
+    def write_team(self) -> Team | None:
+        team_id = self.access.write_team_id
+        return Team.objects.get(pk=team_id) if team_id is not None else None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List claims",
+        description="Claims the caller may see. `actor` and `position` together find, for example, "
+        "every claim the Syrian government has denied: `?actor=Damascus&position=denies`.",
+    ),
+    retrieve=extend_schema(summary="A claim with its stances, evidence and incidents"),
+)
+class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TrackerViewSet):
+    filterset_class = filters.ClaimFilter
+    ordering_fields = ["id", "title", "updated_at", "created_at", "scope_start"]
+    anonymous_read = True
+
+    def get_queryset(self) -> QuerySet[Claim]:
+        claims = selectors.claims_visible_to(self.access).select_related("alleged_perpetrator")
+        if self.action == "retrieve":
+            stances = selectors.stances_visible_to(self.access).select_related("actor", "speaker", "report__source")
+            return claims.prefetch_related(
+                "tags",
+                "incidents",
+                Prefetch("stances", queryset=stances, to_attr="visible_stances"),
+                Prefetch("evidence", queryset=selectors.evidence_visible_to(self.access), to_attr="visible_evidence"),
+            )
+        return claims.prefetch_related("tags", "incidents")
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return s.ClaimDetailSerializer if self.action == "retrieve" else s.ClaimSerializer
+
+    @extend_schema(
+        summary="Attribution matrix of one claim",
+        description="Each actor's latest accepted position on the claim, since when, and its history.",
+        responses=s.MatrixClaimSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def matrix(self, request: Request, pk: str) -> Response:
+        claim = self.get_object()
+        rows = selectors.attribution_matrix(claims=Claim.objects.filter(pk=claim.pk))
+        return Response(s.MatrixClaimSerializer(rows[0]).data)
+
+    @extend_schema(
+        summary="Follow or unfollow a claim",
+        description="The caller's team hears of new flags and accepted stances on followed claims "
+        "through its webhooks. POST follows, DELETE unfollows; both are idempotent.",
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, 204: None},
+    )
+    @action(detail=True, methods=["post", "delete"])
+    def follow(self, request: Request, pk: str) -> Response:
+        claim = self.get_object()
+        team = self.write_team()
+        if team is None:
+            raise PermissionDenied("Following is done for a team; this caller has none it may write for.")
+        if request.method == "DELETE":
+            services.follow_remove(team=team, claim=claim)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        services.follow_add(team=team, claim=claim, user=self.user)
+        return Response({"claim": claim.pk, "team": team.slug, "following": True})
+
+
+@extend_schema(
+    summary="Attribution matrix of several claims",
+    parameters=[
+        OpenApiParameter("claim", OpenApiTypes.INT, many=True, required=True, description="Claim ids (repeat, ≤ 50).")
+    ],
+    responses=s.MatrixClaimSerializer(many=True),
+)
+class AttributionMatrixView(GenericAPIView):
+    permission_classes = [TrackerPermission]
+    anonymous_read = True
+    pagination_class = None
+    filter_backends: list = []
+
+    def get(self, request: Request) -> Response:
+        raw = request.query_params.getlist("claim")
+        if not raw or len(raw) > 50 or not all(value.isdigit() and len(value) < 19 for value in raw):
+            raise ApiValidationError({"claim": ["Give between 1 and 50 claim ids."]})
+        claims = selectors.claims_visible_to(request_access(request)).filter(pk__in=[int(v) for v in raw])
+        return Response(s.MatrixClaimSerializer(selectors.attribution_matrix(claims=claims), many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List actors",
+        description="Look an actor up by any alias: `?alias=Damascus` finds the Syrian government.",
+    ),
+    retrieve=extend_schema(summary="An actor with its aliases"),
+)
+class ActorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TrackerViewSet):
+    serializer_class = s.ActorSerializer
+    filterset_class = filters.ActorFilter
+    ordering_fields = ["id", "name", "updated_at"]
+    anonymous_read = True
+
+    def get_queryset(self) -> QuerySet[Actor]:
+        return selectors.actor_list()
+
+
+@extend_schema_view(list=extend_schema(summary="List incidents"), retrieve=extend_schema(summary="An incident"))
+class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TrackerViewSet):
+    serializer_class = s.IncidentSerializer
+    filterset_class = filters.IncidentFilter
+    ordering_fields = ["id", "date_start", "updated_at"]
+    anonymous_read = True
+    queryset = Incident.objects.all()
+
+
+@extend_schema_view(list=extend_schema(summary="List sources"), retrieve=extend_schema(summary="A source"))
+class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TrackerViewSet):
+    serializer_class = s.SourceSerializer
+    filterset_class = filters.SourceFilter
+    ordering_fields = ["id", "name", "updated_at"]
+    anonymous_read = True
+    queryset = Source.objects.all()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List stances"),
+    retrieve=extend_schema(summary="A stance"),
+    create=extend_schema(
+        summary="Submit a stance for review",
+        description="Recorded as pending for a researcher to accept (a research team's are accepted at once).",
+        request=s.StanceWriteSerializer,
+        responses={201: s.StanceSerializer},
+    ),
+)
+class StanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, TrackerViewSet):
+    filterset_class = filters.StanceFilter
+    ordering_fields = ["id", "stated_on", "updated_at"]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.stances_visible_to(self.access).select_related("actor", "speaker", "report__source")
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return s.StanceWriteSerializer if self.action == "create" else s.StanceSerializer
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        try:
+            stance = services.stance_record(
+                claim=data.pop("claim"),
+                actor=data.pop("actor"),
+                position=data.pop("position"),
+                user=self.user,
+                team=self.write_team(),
+                access=self.access,
+                **data,
+            )
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        stance = self.get_queryset().get(pk=stance.pk)
+        return Response(s.StanceSerializer(stance, context=self.get_serializer_context()).data, status=201)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List evidence"),
+    retrieve=extend_schema(summary="One piece of evidence"),
+    create=extend_schema(
+        summary="Submit evidence for review",
+        description="JSON, or multipart with a `file`; the file is stored privately with its SHA-256.",
+        request={"multipart/form-data": s.EvidenceWriteSerializer, "application/json": s.EvidenceWriteSerializer},
+        responses={201: s.EvidenceSerializer},
+    ),
+)
+class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, TrackerViewSet):
+    filterset_class = filters.EvidenceFilter
+    ordering_fields = ["id", "updated_at"]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.evidence_visible_to(self.access)
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return s.EvidenceWriteSerializer if self.action == "create" else s.EvidenceSerializer
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            evidence = services.evidence_add(
+                **serializer.validated_data, user=self.user, team=self.write_team(), access=self.access
+            )
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return Response(s.EvidenceSerializer(evidence, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(summary="Download an evidence file (SHA-256 checked)", responses={(200, "*/*"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="file", url_name="file")
+    def file(self, request: Request, pk: str) -> Any:
+        evidence = get_object_or_404(self.get_queryset().exclude(file=""), pk=pk)
+        return evidence_file_response(evidence)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List reports"),
+    retrieve=extend_schema(summary="A report with its text"),
+    create=extend_schema(
+        summary="Submit a report",
+        description="Exactly one of `text`, `file` (multipart) or `url` (fetched through the guarded "
+        "fetcher). Matching runs in the background; follow the report's flags with "
+        "`GET /api/v1/flags/?report=<id>`.",
+        parameters=[IDEMPOTENCY_HEADER],
+        request={"application/json": s.ReportSubmitSerializer, "multipart/form-data": s.ReportSubmitSerializer},
+        responses={201: s.SubmissionSerializer},
+        examples=[
+            OpenApiExample(
+                "Pasted text",
+                request_only=True,
+                value={"title": "Damascus denies", "text": "Damascus denied using chlorine in Idlib."},
+            )
+        ],
+    ),
+)
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, TrackerViewSet):
+    filterset_class = filters.ReportFilter
+    ordering_fields = ["id", "published_on", "updated_at"]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.reports_visible_to(self.access).defer("search_vector")
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        if self.action == "create":
+            return s.ReportSubmitSerializer
+        return s.ReportDetailSerializer if self.action == "retrieve" else s.ReportSerializer
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        team = self.write_team()
+        key = request.headers.get("Idempotency-Key", "").strip()[:200] or None
+        if data.get("file"):
+            upload = data["file"]
+            raw, filename, content_type = upload.read(), upload.name or "", upload.content_type or ""
+        else:
+            raw, filename, content_type = (data.get("text") or "").encode(), "pasted.txt", "text/plain"
+        if key is not None:
+            earlier = Submission.objects.filter(team=team, idempotency_key=key).first()
+            if earlier is not None:
+                return self._replay(earlier, raw=raw, url=data.get("url", ""))
+        common = {"user": self.user, "team": team, "source": data.get("source"), "idempotency_key": key}
+        try:
+            if data.get("url"):
+                submission = services.submission_ingest_url(url=data["url"], **common)
+            else:
+                submission = services.submission_ingest(
+                    channel=Submission.Channel.API,
+                    raw=raw,
+                    filename=filename,
+                    content_type=content_type,
+                    title=data["title"],
+                    published_on=data.get("published_on"),
+                    **common,
+                )
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return self._submission_response(submission)
+
+    def _replay(self, earlier: Submission, *, raw: bytes, url: str) -> Response:
+        """The first response again, or 409 if the key came with a different body."""
+        same = earlier.url == url if url else earlier.raw_sha256 == sha256_bytes(raw)
+        if not same:
+            raise Conflict("This Idempotency-Key was used with a different request body.")
+        response = self._submission_response(earlier)
+        response["Idempotent-Replayed"] = "true"
+        return response
+
+    def _submission_response(self, submission: Submission) -> Response:
+        reports = submission.reports.order_by("id")
+        data = {
+            "id": submission.pk,
+            "status": submission.status,
+            "error": submission.error,
+            "created_at": submission.created_at,
+            "reports": s.ReportSerializer(reports, many=True).data,
+        }
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List flags", description="The matcher's proposals that a report bears on a claim."),
+    retrieve=extend_schema(summary="A flag with the passages, actors and terms that made it"),
+)
+class FlagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TrackerViewSet):
+    serializer_class = s.FlagSerializer
+    filterset_class = filters.FlagFilter
+    ordering_fields = ["id", "score", "updated_at"]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.flags_visible_to(self.access)
+
+    @extend_schema(
+        summary="Accept or reject a flag",
+        description="Researchers review any flag; a team reviews flags on its own claims. "
+        "Accepting links the report to the claim as evidence.",
+        request=s.FlagReviewSerializer,
+        responses=s.FlagSerializer,
+    )
+    @action(detail=True, methods=["post"], serializer_class=s.FlagReviewSerializer)
+    def review(self, request: Request, pk: str) -> Response:
+        flag = self.get_object()
+        if not self.access.may_review_flags_of(flag.claim):
+            raise PermissionDenied("Your team may not review flags on this claim.")
+        serializer = s.FlagReviewSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        flag = services.flag_review(flag=flag, reviewer=self.user, decision=serializer.validated_data["decision"])
+        return Response(s.FlagSerializer(flag).data)
+
+
+@extend_schema(
+    summary="Deletions since a time",
+    description="Tombstones for incremental sync: rows deleted (or claims unpublished) at or after `since`, "
+    "limited to what the caller could have seen.",
+    parameters=[OpenApiParameter("since", OpenApiTypes.DATETIME, required=True)],
+    responses=s.TombstoneSerializer(many=True),
+)
+class TombstoneView(GenericAPIView):
+    permission_classes = [TrackerPermission]
+    pagination_class = None
+    filter_backends: list = []
+
+    def get(self, request: Request) -> Response:
+        raw = request.query_params.get("since", "")
+        try:
+            since = parse_datetime(raw)
+        except ValueError:
+            since = None
+        if since is None or since.tzinfo is None:
+            raise ApiValidationError({"since": ["An ISO 8601 date-time with a time zone, e.g. 2026-01-01T00:00:00Z."]})
+        rows = selectors.tombstones_since(since=since, who=request_access(request))
+        return Response(s.TombstoneSerializer(rows, many=True).data)
