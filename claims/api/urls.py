@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from claims.api import views
+from claims.api import exports, views, webhooks
 
 app_name = "api"
 
@@ -21,6 +21,8 @@ router.register("flags", views.FlagViewSet, basename="flag")
 urlpatterns = [
     path("v1/attribution-matrix/", views.AttributionMatrixView.as_view(), name="attribution-matrix"),
     path("v1/deletions/", views.TombstoneView.as_view(), name="deletions"),
+    path("v1/", include(exports.urlpatterns)),
+    path("v1/", include(webhooks.urlpatterns)),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
