@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run setup install test test-lexical eval-floor lint check clean
+.PHONY: run setup install browser-deps test test-lexical eval-floor lint check clean
 
 run: setup
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
@@ -44,8 +44,14 @@ check: install
 	SECRET_KEY=check DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py check --fail-level WARNING
 	SECRET_KEY=check DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
+# The browser tests drive Debian's Chromium through its chromedriver; nothing
+# downloads a browser. Installed here when missing (apt-get: needs root).
+browser-deps:
+	test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
 # The whole suite on PostgreSQL, with the real-worker tests on Redis.
-test: lint check
+test: lint check browser-deps
 	DATABASE_URL=$(TEST_DATABASE_URL) TEST_BROKER_URL=$(TEST_BROKER_URL) $(VENV)/bin/pytest
 
 # Without the semantic extra installed, on the embedded default (SQLite, tasks
