@@ -27,6 +27,9 @@ POOL_SIZE = 100
 # A claim whose BM25 is below this share of the passage's best is not a
 # lexical candidate (it cannot rank near the top; skipping it keeps stage 1 fast).
 POOL_MIN_RELATIVE = 0.2
+# Passages whose cosines with every claim are computed in one product
+# (100k claims: 12.8 MB of float32 per block of 32).
+COSINE_BLOCK = 32
 # Best passages kept per claim for the explanation.
 PASSAGES_SHOWN = 3
 
@@ -39,6 +42,7 @@ class PassageCandidates:
     claims: np.ndarray  # claim indices into Matcher.claims
     features: np.ndarray  # shape (len(claims), len(FEATURES))
     mentions: list[ActorMention]
+    units: Sequence[Passage] = ()  # the sentences it is made of (``passage_windows``)
 
 
 class Matcher:
@@ -151,8 +155,12 @@ class Matcher:
             bm25 = self.index.score(queries[n])
             best = bm25.max()
             cosine = None
-            if vectors is not None:
-                cosine = self.claim_vectors @ vectors[n]
+            if vectors is not None and self.claim_vectors is not None:
+                if n % COSINE_BLOCK == 0:
+                    # One matrix product per block of passages reads the claim
+                    # vectors once, not once per passage.
+                    block = vectors[n : n + COSINE_BLOCK] @ self.claim_vectors.T
+                cosine = block[n % COSINE_BLOCK]
             if restrict is not None:
                 pool = restrict
             else:
@@ -180,7 +188,7 @@ class Matcher:
             if cosine is not None:
                 features[:, 5] = cosine[pool]
                 features[:, 6] = cosine[pool] - cosine.max()
-            out.append(PassageCandidates(passage, pool, features, mentions_of[n]))
+            out.append(PassageCandidates(passage, pool, features, mentions_of[n], [units[u] for u in spans[n]]))
         return out
 
     # --- scoring ------------------------------------------------------------------------
@@ -203,7 +211,7 @@ class Matcher:
         per_passage = self.candidates(text, claim_ids)
         ranked = itertools.islice(self.aggregate(per_passage, self.scorer), k)
         thresholds = self.thresholds if explain else None
-        words_of: dict[int, list[tuple[str, int | None]]] = {}  # passage -> its words and their term ids
+        words_of: dict[tuple[int, int], list[tuple[str, int | None]]] = {}  # a sentence's words, term ids
         matches = []
         for claim, hits in ranked:
             score = hits[0][0]
@@ -212,7 +220,7 @@ class Matcher:
                 break  # ranked by score: the rest are lower
             match = ClaimMatch(claim_id=self.claims[claim].id, score=round(score, 6), tier=tier)
             if explain:
-                self._explain(match, claim, [(s, n, per_passage[n]) for s, n in hits], words_of)
+                self._explain(match, claim, [(s, per_passage[n]) for s, n in hits], words_of)
             matches.append(match)
         return matches
 
@@ -242,14 +250,16 @@ class Matcher:
         actor_ids = set(doc.actor_ids)
         terms: dict[str, None] = {}
         actors: dict[int, dict] = {}
-        for score, n, pc in hits:
+        for score, pc in hits:
             p = pc.passage
             match.passages.append({"text": p.text, "start": p.start, "end": p.end, "score": round(score, 6)})
-            if n not in words_of:
-                words_of[n] = [(w, self.index.vocab.get(stem(w))) for w in words(p.text)]
-            for word, term in words_of[n]:
-                if term in claim_terms:
-                    terms.setdefault(word)
+            for unit in pc.units or [p]:  # overlapping windows: each sentence's words looked up once
+                key = (unit.start, unit.end)
+                if key not in words_of:
+                    words_of[key] = [(w, self.index.vocab.get(stem(w))) for w in words(unit.text)]
+                for word, term in words_of[key]:
+                    if term in claim_terms:
+                        terms.setdefault(word)
             for m in pc.mentions:
                 if m.actor_id in actor_ids:
                     start = p.start + m.start
