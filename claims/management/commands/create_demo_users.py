@@ -7,9 +7,12 @@ import os
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from claims.api.keys import api_key_create, api_key_revoke
 from claims.demo.loader import demo_users_ensure
+from claims.models import ApiKey, Membership
 
 LOGIN_URL = "http://127.0.0.1:8000/admin/"
+API_URL = "http://127.0.0.1:8000/api/v1/"
 
 
 class Command(BaseCommand):
@@ -30,4 +33,12 @@ class Command(BaseCommand):
         for login in logins:
             role = "superuser, admin site" if login.is_staff else "not staff: no admin site"
             self.stdout.write(f"  username: {login.username}  password: {login.password}  ({login.team}; {role})")
-        self.stdout.write("Running this command again sets new passwords.")
+        checker = next(login for login in logins if not login.is_staff)
+        membership = Membership.objects.select_related("team", "user").get(user__username=checker.username)
+        # One demo key at a time: a new run revokes the previous one.
+        for old in ApiKey.objects.filter(team=membership.team, name="demo", revoked_at__isnull=True):
+            api_key_revoke(key=old, user=membership.user)
+        _, key = api_key_create(team=membership.team, user=membership.user, name="demo", role=Membership.Role.EDITOR)
+        self.stdout.write(f"  API key of {membership.team.name} (editor): {key}")
+        self.stdout.write(f"  try: curl -H 'Authorization: Api-Key {key}' {API_URL}claims/")
+        self.stdout.write("Running this command again sets new passwords and a new key.")

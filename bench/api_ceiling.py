@@ -1,0 +1,196 @@
+"""The ceiling for bench_api.py: bare Django views that build the same JSON
+payloads as the API endpoints with ``.values()``, no DRF. Same key check, same
+visibility rules, same rows. Served next to the API by pointing
+DJANGO_SETTINGS_MODULE at this module (it extends the project's settings).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path
+
+
+def _access(request: HttpRequest):
+    from claims.api.keys import api_key_check
+    from claims.selectors import access_for_key
+
+    header = request.headers.get("Authorization", "")
+    key = api_key_check(header.partition(" ")[2].strip())
+    if key is None:
+        return None
+    return access_for_key(key)
+
+
+def _m2m(through, left: str, right: str, ids: list[int]) -> dict[int, list]:
+    out: dict[int, list] = defaultdict(list)
+    for a, b in through.objects.filter(**{f"{left}__in": ids}).values_list(left, right):
+        out[a].append(b)
+    return out
+
+
+CLAIM_FIELDS = ["id", "title", "text", "kind", "status", "scope_start", "scope_end", "scope_precision"]
+
+
+def _claim_rows(claims) -> list[dict]:
+    from claims.models import Claim
+
+    rows = list(
+        claims.values(
+            *CLAIM_FIELDS,
+            "created_at",
+            "updated_at",
+            "alleged_perpetrator_id",
+            "alleged_perpetrator__name",
+            "alleged_perpetrator__kind",
+        )
+    )
+    ids = [row["id"] for row in rows]
+    tags = _m2m(Claim.tags.through, "claim_id", "tag__name", ids)
+    incidents = _m2m(Claim.incidents.through, "claim_id", "incident_id", ids)
+    for row in rows:
+        pid = row.pop("alleged_perpetrator_id")
+        name, kind = row.pop("alleged_perpetrator__name"), row.pop("alleged_perpetrator__kind")
+        row["alleged_perpetrator"] = {"id": pid, "name": name, "kind": kind} if pid else None
+        row["tags"], row["incidents"] = tags[row["id"]], incidents[row["id"]]
+    return rows
+
+
+def claim_list(request: HttpRequest) -> JsonResponse:
+    from claims.selectors import claims_visible_to
+
+    access = _access(request)
+    if access is None:
+        return JsonResponse({"detail": "unauthorised"}, status=401)
+    size = min(int(request.GET.get("page_size", 50)), 200)
+    rows = _claim_rows(claims_visible_to(access).order_by("id")[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    next_url = f"?after={rows[-1]['id']}" if more and rows else None
+    return JsonResponse({"next": next_url, "previous": None, "results": rows})
+
+
+STANCE_FIELDS = [
+    "id",
+    "claim",
+    "speaker_description",
+    "position",
+    "stated_on",
+    "stated_precision",
+    "quote",
+    "quote_kind",
+    "report",
+    "confidence",
+    "confidence_wording",
+    "note",
+    "review_status",
+    "created_at",
+    "updated_at",
+]
+
+
+def claim_detail(request: HttpRequest, pk: int) -> JsonResponse:
+    from claims.selectors import claims_visible_to, evidence_visible_to, stances_visible_to
+
+    access = _access(request)
+    if access is None:
+        return JsonResponse({"detail": "unauthorised"}, status=401)
+    rows = _claim_rows(claims_visible_to(access).filter(pk=pk))
+    if not rows:
+        return JsonResponse({"detail": "Not found."}, status=404)
+    claim = rows[0]
+    from claims.models import Incident
+
+    claim["incidents"] = list(Incident.objects.filter(claims=pk).values())
+    stances = []
+    for row in stances_visible_to(access).filter(claim_id=pk).values(
+        *STANCE_FIELDS, "actor_id", "actor__name", "actor__kind", "speaker_id", "speaker__name", "speaker__kind",
+        "report__source__name",
+    ):  # fmt: skip
+        row["actor"] = {"id": row.pop("actor_id"), "name": row.pop("actor__name"), "kind": row.pop("actor__kind")}
+        sid, sname, skind = row.pop("speaker_id"), row.pop("speaker__name"), row.pop("speaker__kind")
+        row["speaker"] = {"id": sid, "name": sname, "kind": skind} if sid else None
+        row["source"] = row.pop("report__source__name")
+        stances.append(row)
+    claim["stances"] = stances
+    claim["evidence"] = list(
+        evidence_visible_to(access)
+        .filter(claim_id=pk)
+        .values("id", "claim", "kind", "relation", "description", "report", "url", "file_sha256", "review_status")
+    )
+    return JsonResponse(claim)
+
+
+ACTOR_FIELDS = ["id", "name", "kind", "parent", "description", "name_valid_from", "name_valid_to"]
+ACTOR_FIELDS += ["created_at", "updated_at"]
+
+
+def actor_by_alias(request: HttpRequest) -> JsonResponse:
+    from claims.api.filters import _actor_ids
+    from claims.models import Actor, ActorAlias
+
+    if _access(request) is None:
+        return JsonResponse({"detail": "unauthorised"}, status=401)
+    ids = _actor_ids(request.GET.get("alias", ""))
+    rows = list(Actor.objects.filter(id__in=ids).order_by("id").values(*ACTOR_FIELDS)[:50])
+    aliases = defaultdict(list)
+    for alias in ActorAlias.objects.filter(actor_id__in=[r["id"] for r in rows]).values(
+        "actor_id", "name", "kind", "language", "ambiguous", "valid_from", "valid_to"
+    ):
+        aliases[alias.pop("actor_id")].append(alias)
+    for row in rows:
+        row["aliases"] = aliases[row["id"]]
+    return JsonResponse({"next": None, "previous": None, "results": rows})
+
+
+def matrix(request: HttpRequest, pk: int) -> JsonResponse:
+    from django.db.models import F
+
+    from claims.models import Stance
+    from claims.selectors import claims_visible_to
+
+    access = _access(request)
+    if access is None:
+        return JsonResponse({"detail": "unauthorised"}, status=401)
+    claim = claims_visible_to(access).filter(pk=pk).values("id", "title").first()
+    if claim is None:
+        return JsonResponse({"detail": "Not found."}, status=404)
+    actors: dict[int, dict] = {}
+    stances = (
+        Stance.objects.filter(claim_id=pk, review_status="accepted")
+        .order_by("actor__name", "actor_id", F("stated_on").asc(nulls_first=True), "created_at", "id")
+        .values("id", "actor_id", "actor__name", "actor__kind", "position", "stated_on", "quote")
+        .annotate(source=F("report__source__name"))
+    )
+    for st in stances:
+        row = actors.setdefault(
+            st["actor_id"],
+            {
+                "actor": {"id": st["actor_id"], "name": st["actor__name"], "kind": st["actor__kind"]},
+                "position": None,
+                "since": None,
+                "history": [],
+            },
+        )
+        if st["position"] != row["position"]:
+            row["position"], row["since"] = st["position"], st["stated_on"]
+        row["history"].append(
+            {
+                "position": st["position"],
+                "stated_on": st["stated_on"],
+                "stance": st["id"],
+                "quote": st["quote"],
+                "source": st["source"],
+            }
+        )
+    return JsonResponse({"claim": claim["id"], "title": claim["title"], "actors": list(actors.values())})
+
+
+urlpatterns = [
+    path("ceiling/claims/", claim_list),
+    path("ceiling/claims/<int:pk>/", claim_detail),
+    path("ceiling/actors/", actor_by_alias),
+    path("ceiling/claims/<int:pk>/matrix/", matrix),
+    path("", include("tracker.urls")),
+]
