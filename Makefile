@@ -43,6 +43,10 @@ lint: install
 check: install
 	SECRET_KEY=check DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py check --fail-level WARNING
 	SECRET_KEY=check DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	# The production settings, as .env.example gives them, pass the deploy checks.
+	set -a && . ./.env.example && set +a && \
+		SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+		$(PY) manage.py check --deploy --fail-level WARNING
 
 # The browser tests drive Debian's Chromium through its chromedriver; nothing
 # downloads a browser. Installed here when missing (apt-get: needs root).

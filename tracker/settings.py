@@ -181,6 +181,7 @@ SPECTACULAR_SETTINGS = {
         "FlagStatus": "claims.models.Flag.Status",
         "DatePrecision": "claims.models.DatePrecision",
         "ReviewStatus": "claims.models.ReviewStatus",
+        "WebhookEvent": "claims.models.WebhookEvent",
     },
 }
 
@@ -266,6 +267,10 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# HSTS preloading is a commitment that is hard to undo (every subdomain, for
+# months, in every browser): an operator opts in; the deploy check's reminder
+# (security.W021) is silenced until then rather than preloading by default.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
