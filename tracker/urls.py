@@ -1,6 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from claims.admin_site import TrackerAdminSite
+
+# Every ModelAdmin registers on admin.site; this makes that site require 2FA.
+admin.site.__class__ = TrackerAdminSite
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("claims.api.urls")),
