@@ -90,7 +90,9 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TrackerView
                 Prefetch("stances", queryset=stances, to_attr="visible_stances"),
                 Prefetch("evidence", queryset=selectors.evidence_visible_to(self.access), to_attr="visible_evidence"),
             )
-        return claims.prefetch_related("tags", "incidents")
+        if self.action == "list":
+            return claims.prefetch_related("tags", "incidents")
+        return claims  # matrix and follow read the claim's id only
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         return s.ClaimDetailSerializer if self.action == "retrieve" else s.ClaimSerializer
