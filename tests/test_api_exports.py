@@ -1,0 +1,323 @@
+"""Exports: the seed's chlorine claim as ClaimReview JSON-LD, and claims,
+stances and flags as CSV, showing only what the caller may see."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from claims import claimreview
+from claims.api.exports import csv_cell
+from claims.api.keys import api_key_create
+from claims.models import Claim, Flag, Membership, ReviewStatus, Stance
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(key: str | None = None) -> APIClient:
+    client = APIClient()
+    if key:
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    return client
+
+
+@pytest.fixture
+def api(factcheck_team, team_member):
+    _, key = api_key_create(team=factcheck_team, user=team_member, name="exports", role=Membership.Role.EDITOR)
+    return _client(key)
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", verbosity=0)
+    return Claim.objects.get(text__icontains="chlorine", kind=Claim.Kind.ATTRIBUTION)
+
+
+@pytest.fixture
+def planted(demo, other_team):
+    """Another team's draft claim and its pending stance on the chlorine claim."""
+    draft = factories.ClaimFactory(title="Planted draft", status=Claim.Status.DRAFT, team=other_team)
+    actor = factories.ActorFactory(name="Planted actor")
+    report = factories.ReportFactory(title="Planted report", url="https://planted.example.org/")
+    stance = factories.StanceFactory(
+        claim=demo,
+        actor=actor,
+        position="asserts",
+        quote="planted quote",
+        report=report,
+        team=other_team,
+        review_status=ReviewStatus.PENDING,
+    )
+    return draft, stance
+
+
+def _csv(response) -> list[dict[str, str]]:
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+# --- ClaimReview ----------------------------------------------------------------------------
+
+
+def test_claimreview_of_the_chlorine_claim_has_what_consumers_require(api, demo):
+    response = api.get(f"/api/v1/claims/{demo.id}/claimreview/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/ld+json")
+    data = response.json()
+    check = claimreview.claim_review_check(data)
+    assert check.errors == []
+    assert check.warnings == []
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "ClaimReview"
+    assert data["claimReviewed"] == demo.text
+    assert data["url"] == f"http://testserver/api/v1/claims/{demo.id}/claimreview/"
+    assert data["author"]["@type"] == "Organization" and data["author"]["name"]
+    assert data["datePublished"] == demo.created_at.date().isoformat()
+    rating = data["reviewRating"]
+    # No verdict: no number on a true/false scale, a count of positions instead.
+    assert "ratingValue" not in rating
+    assert rating["alternateName"].startswith("Contested: asserted by 3, denied by 1, disputed by 1")
+    assert "Russia disputes the evidence or the process, calls for an investigation" in rating["ratingExplanation"]
+    item = data["itemReviewed"]
+    assert item["@type"] == "Claim"
+    assert [a["name"] for a in item["author"]] == ["France", "United Kingdom", "United States"]
+    assert {a["@type"] for a in item["author"]} == {"Organization"}
+    assert item["datePublished"] == "2015-06-01"
+    assert item["appearance"] and all(work["@type"] == "CreativeWork" for work in item["appearance"])
+    assert all(work["headline"] for work in item["appearance"])
+    assert item["firstAppearance"] == item["appearance"][0]
+
+
+def test_claimreview_answers_plain_json_when_asked(api, demo):
+    response = api.get(f"/api/v1/claims/{demo.id}/claimreview/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["@type"] == "ClaimReview"
+
+
+def test_claimreview_publisher_and_url_come_from_settings(api, demo, settings):
+    settings.CLAIMREVIEW_PUBLISHER_NAME = "Checkers United"
+    settings.CLAIMREVIEW_PUBLISHER_URL = "https://checkers.example.org/"
+    settings.CLAIMREVIEW_URL_TEMPLATE = "https://checkers.example.org/claims/{id}/"
+    data = api.get(f"/api/v1/claims/{demo.id}/claimreview/").json()
+    assert data["author"] == {
+        "@type": "Organization",
+        "name": "Checkers United",
+        "url": "https://checkers.example.org/",
+    }
+    assert data["url"] == f"https://checkers.example.org/claims/{demo.id}/"
+
+
+def test_a_person_who_asserts_is_a_person(api):
+    claim = factories.ClaimFactory()
+    churkin = factories.ActorFactory(name="Vitaly Churkin", kind="person")
+    factories.StanceFactory(claim=claim, actor=churkin, position="asserts", report=None)
+    data = api.get(f"/api/v1/claims/{claim.id}/claimreview/").json()
+    assert data["itemReviewed"]["author"] == [{"@type": "Person", "name": "Vitaly Churkin"}]
+    assert data["reviewRating"]["alternateName"] == "Asserted, not contested in the record: asserted by 1"
+    assert claimreview.claim_review_check(data).ok
+
+
+def test_another_teams_draft_claim_is_404(api, planted):
+    draft, _ = planted
+    response = api.get(f"/api/v1/claims/{draft.id}/claimreview/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No Claim matches the given query."}
+
+
+def test_another_teams_pending_stance_never_appears(api, demo, planted):
+    _, stance = planted
+    body = api.get(f"/api/v1/claims/{demo.id}/claimreview/").content.decode()
+    assert "Planted" not in body and "planted" not in body
+    stances = _csv(api.get("/api/v1/exports/stances.csv"))
+    assert stance.id not in {int(row["id"]) for row in stances}
+    assert not any("Planted" in value for row in stances for value in row.values())
+    assert _csv(api.get("/api/v1/exports/claims.csv", {"actor": "Planted actor"})) == []
+    assert "Planted draft" not in {row["title"] for row in _csv(api.get("/api/v1/exports/claims.csv"))}
+
+
+def test_own_pending_stance_is_in_the_csv_but_not_in_the_claimreview(api, demo, factcheck_team):
+    actor = factories.ActorFactory(name="Own team's actor")
+    stance = factories.StanceFactory(
+        claim=demo, actor=actor, team=factcheck_team, review_status=ReviewStatus.PENDING, report=None
+    )
+    assert stance.id in {int(row["id"]) for row in _csv(api.get("/api/v1/exports/stances.csv"))}
+    assert "Own team's actor" not in api.get(f"/api/v1/claims/{demo.id}/claimreview/").content.decode()
+
+
+def test_anonymous_reads_claimreview_and_claims_csv_only_when_allowed(demo, planted, settings):
+    anonymous = _client()
+    assert anonymous.get(f"/api/v1/claims/{demo.id}/claimreview/").status_code == 401
+    assert anonymous.get("/api/v1/exports/claims.csv").status_code == 401
+    settings.API_ANONYMOUS_READ = True
+    assert anonymous.get(f"/api/v1/claims/{demo.id}/claimreview/").status_code == 200
+    assert anonymous.get(f"/api/v1/claims/{planted[0].id}/claimreview/").status_code == 404
+    assert {row["status"] for row in _csv(anonymous.get("/api/v1/exports/claims.csv"))} == {"published"}
+    assert anonymous.get("/api/v1/exports/stances.csv").status_code == 401
+    assert anonymous.get("/api/v1/exports/flags.csv").status_code == 401
+
+
+# --- the validator --------------------------------------------------------------------------
+
+
+def _minimal() -> dict:
+    return {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": "https://example.org/review/1",
+        "claimReviewed": "Something happened.",
+        "reviewRating": {"@type": "Rating", "alternateName": "Contested"},
+    }
+
+
+def test_validator_accepts_the_required_minimum_with_warnings():
+    check = claimreview.claim_review_check(_minimal())
+    assert check.ok
+    assert "itemReviewed: recommended" in check.warnings
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        (lambda d: d.pop("claimReviewed"), "claimReviewed: required text"),
+        (lambda d: d.update(url="/relative"), "url: required, an absolute URL"),
+        (lambda d: d["reviewRating"].pop("alternateName"), "reviewRating.alternateName: required text"),
+        (lambda d: d["reviewRating"].update(ratingValue=7, worstRating=1, bestRating=5), "reviewRating.ratingValue"),
+        (lambda d: d.update({"@context": "https://example.org"}), "@context: https://schema.org"),
+        (lambda d: d.update(author={"@type": "Organization"}), "author.name: required"),
+        (lambda d: d.update(itemReviewed={"@type": "Claim", "author": "Russia"}), "itemReviewed.author"),
+        (lambda d: d.update(itemReviewed={"@type": "Claim", "appearance": ["not a url"]}), "itemReviewed.appearance"),
+        (lambda d: d.update(datePublished="June 2015"), "datePublished: an ISO 8601 date"),
+    ],
+)
+def test_validator_names_what_is_wrong(change, error):
+    data = _minimal()
+    change(data)
+    check = claimreview.claim_review_check(data)
+    assert not check.ok
+    assert any(message.startswith(error) for message in check.errors), check.errors
+
+
+def test_positions_held_on_the_latest_date_and_retractions():
+    def row(actor_id: int, position: str, day: int | None) -> claimreview.StanceRow:
+        date = datetime.date(2015, 6, day) if day else None
+        return claimreview.StanceRow(actor_id, f"Actor {actor_id}", "state", position, date)
+
+    current = claimreview.current_positions(
+        [
+            row(1, "asserts", 1),
+            row(1, "denies", 5),
+            row(1, "disputes", 5),
+            row(2, "asserts", 3),
+            row(2, "retracts", 3),
+            row(3, "asserts", None),
+        ]
+    )
+    assert [s.position for s in current[1]] == ["denies", "disputes"]
+    assert [s.position for s in current[2]] == ["retracts"]
+    name, text = claimreview.rating_text(current)
+    assert name == "Contested"
+    assert text == "Contested: asserted by 1, denied by 1, disputed by 1, retracted by 1"
+    assert claimreview.rating_text({}) == ("No recorded positions", "No recorded positions")
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+
+def test_claims_csv_takes_the_list_filters(api, demo):
+    rows = _csv(api.get("/api/v1/exports/claims.csv", {"actor": "Damascus", "position": "denies"}))
+    listed = api.get("/api/v1/claims/", {"actor": "Damascus", "position": "denies"}).json()["results"]
+    assert {int(row["id"]) for row in rows} == {row["id"] for row in listed}
+    assert demo.id in {int(row["id"]) for row in rows}
+    denied = Stance.objects.filter(actor__name="Syrian government", position="denies", review_status="accepted")
+    assert {int(row["id"]) for row in rows} == set(denied.values_list("claim_id", flat=True))
+    chlorine = next(row for row in rows if int(row["id"]) == demo.id)
+    assert chlorine["alleged_perpetrator"] == "Syrian government"
+    assert "chlorine" in chlorine["tags"].split("; ")
+    assert _csv(api.get("/api/v1/exports/claims.csv", {"actor": "United States", "position": "denies"})) == []
+
+
+def test_csv_ordering_and_bad_filters(api, demo):
+    rows = _csv(api.get("/api/v1/exports/claims.csv", {"ordering": "-id"}))
+    ids = [int(row["id"]) for row in rows]
+    assert ids == sorted(ids, reverse=True)
+    response = api.get("/api/v1/exports/claims.csv", {"position": "maybe"}, HTTP_ACCEPT="text/csv")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert "position" in response.json()
+
+
+def test_stances_and_flags_csv_filter(api, demo):
+    rows = _csv(api.get("/api/v1/exports/stances.csv", {"claim": demo.id, "actor": "Damascus"}))
+    assert {row["actor"] for row in rows} == {"Syrian government"}
+    assert {row["position"] for row in rows} == {"denies"}
+    strong = factories.FlagFactory(claim=demo, tier=Flag.Tier.STRONG, matched_terms=["chlorine", "helicopter"])
+    factories.FlagFactory(claim=demo, tier=Flag.Tier.SUGGESTED)
+    flags = _csv(api.get("/api/v1/exports/flags.csv", {"tier": "strong"}))
+    assert [int(row["id"]) for row in flags] == [strong.id]
+    assert flags[0]["matched_terms"] == "chlorine; helicopter"
+    assert flags[0]["claim"] == demo.title
+
+
+def test_csv_cells_that_would_run_as_formulas_are_escaped(api):
+    claim = factories.ClaimFactory(title='=HYPERLINK("https://evil.example","x")', text="+1+1")
+    for quote in ("@SUM(A1:A9)", "-2+3", "\tcmd", "\rcmd", "plain - text"):
+        factories.StanceFactory(claim=claim, quote=quote, report=None)
+    row = next(r for r in _csv(api.get("/api/v1/exports/claims.csv")) if int(r["id"]) == claim.id)
+    assert row["title"] == '\'=HYPERLINK("https://evil.example","x")'
+    assert row["text"] == "'+1+1"
+    quotes = {r["quote"] for r in _csv(api.get("/api/v1/exports/stances.csv", {"claim": claim.id}))}
+    assert quotes == {"'@SUM(A1:A9)", "'-2+3", "'\tcmd", "'\rcmd", "plain - text"}
+    assert csv_cell(-2) == -2  # numbers are numbers, not text
+    assert csv_cell(["=a", "b"]) == "'=a; b"
+
+
+def _queries_for(client: APIClient, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+        rows = _csv(response)
+    assert rows
+    return len(queries)
+
+
+def _make_rows(n: int, team) -> None:
+    tag = factories.TagFactory(name="exported")
+    for _ in range(n):
+        claim = factories.ClaimFactory(alleged_perpetrator=factories.ActorFactory())
+        claim.tags.add(tag)
+        claim.incidents.add(factories.IncidentFactory())
+        factories.StanceFactory(claim=claim, speaker=factories.ActorFactory())
+        factories.StanceFactory(claim=claim, team=team, review_status=ReviewStatus.PENDING)
+        factories.FlagFactory(claim=claim)
+
+
+@pytest.mark.parametrize("export", ["claims", "stances", "flags"])
+def test_csv_query_count_does_not_grow_with_rows(api, factcheck_team, export):
+    url = f"/api/v1/exports/{export}.csv"
+    _make_rows(5, factcheck_team)
+    _queries_for(api, url)  # the key's first use records it; later ones within the minute do not
+    few = _queries_for(api, url)
+    _make_rows(5, factcheck_team)
+    assert _queries_for(api, url) == few
+
+
+def test_export_reads_and_writes_in_chunks(api, factcheck_team, monkeypatch):
+    from claims.api import exports
+
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 3)
+    monkeypatch.setattr(exports, "FLUSH_ROWS", 2)
+    _make_rows(7, factcheck_team)
+    response = api.get("/api/v1/exports/claims.csv")
+    pieces = list(response.streaming_content)
+    assert len(pieces) > 4  # the header, then every two rows
+    rows = list(csv.DictReader(io.StringIO(b"".join(pieces).decode())))
+    assert len(rows) == 7
+    assert all(row["tags"] == "exported" and row["incidents"] for row in rows)
