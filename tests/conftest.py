@@ -87,3 +87,13 @@ def anonymous_client():
 def _fast_password_hashing(settings):
     # The default PBKDF2 costs ~0.3 s a user; tests create many.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_matcher_per_test(monkeypatch):
+    # The process caches its matcher by the claim index version, which starts
+    # again at 0 in every test's empty database: two tests could otherwise
+    # share an index built from the other's claims.
+    from claims import matcher_runtime
+
+    monkeypatch.setattr(matcher_runtime, "_loaded", None)
