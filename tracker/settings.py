@@ -180,6 +180,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "claims.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# ClaimReview exports: who publishes them, and (optionally) a public page per claim.
+CLAIMREVIEW_PUBLISHER_NAME = env.str("CLAIMREVIEW_PUBLISHER_NAME", default="Attribution Tracker")
+CLAIMREVIEW_PUBLISHER_URL = env.str("CLAIMREVIEW_PUBLISHER_URL", default="")  # "" = this site's root
+# e.g. "https://tracker.example.org/claims/{id}/"; "" = the API's own URL for the claim.
+CLAIMREVIEW_URL_TEMPLATE = env.str("CLAIMREVIEW_URL_TEMPLATE", default="")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Attribution Tracker API",
     "DESCRIPTION": (
