@@ -29,7 +29,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims import matcher_runtime, processing, services
+from claims import matcher_runtime, processing, services, webhooks
 from claims.api import keys as api_keys
 from claims.models import (
     Actor,
@@ -1363,6 +1363,32 @@ class WebhookAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["team"]
     search_fields = ["url", "team__name"]
     exclude = ["created_by"]
+    readonly_fields = ["secret"]
+
+    class form(forms.ModelForm):
+        """The URL passes the guarded fetcher's address checks, as through the API."""
+
+        def clean_url(self) -> str:
+            url = self.cleaned_data["url"]
+            if "url" not in self.changed_data:
+                return url  # checked when set, and again at every send
+            try:
+                webhooks.webhook_url_check(url)
+            except ValidationError as exc:
+                raise ValidationError(exc.message_dict["url"]) from exc
+            return url
+
+        def clean_events(self) -> list[str]:
+            try:
+                return webhooks.webhook_events_clean(self.cleaned_data["events"] or [])
+            except (ValidationError, TypeError) as exc:
+                raise ValidationError("Give a list of event names, or [] for all.") from exc
+
+    def save_model(self, request: HttpRequest, obj: Webhook, form: Any, change: bool) -> None:
+        if not change:
+            obj.secret = webhooks.secret_generate()
+            obj.created_by = _user(request)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(WebhookDelivery)
@@ -1383,6 +1409,12 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "created_at",
         "delivered_at",
     ]
+    actions = ["replay"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.action(description="Replay (send the stored payload again, once)")
+    def replay(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = webhooks.webhook_deliveries_replay(deliveries=queryset)
+        self.message_user(request, f"{count} delivery(ies) sent again; their outcome shows here.", messages.SUCCESS)

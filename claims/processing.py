@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from claims import webhooks
 from claims.models import Flag, Report
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ def flags_store(*, report: Report, proposals: Iterable[FlagProposal], matcher_ve
     already reviewed is left alone, so a rejected flag stays rejected; a NEW
     flag is updated in place. Safe to run twice and under concurrency."""
     counts = {"created": 0, "updated": 0, "kept_reviewed": 0}
+    created: list[int] = []
     proposals = list(proposals)
     existing = {f.claim_id: f for f in Flag.objects.filter(report=report, claim_id__in=[p.claim_id for p in proposals])}
     for proposal in proposals:
@@ -95,7 +97,7 @@ def flags_store(*, report: Report, proposals: Iterable[FlagProposal], matcher_ve
         if flag is None:
             try:
                 with transaction.atomic():
-                    Flag.objects.create(report=report, claim_id=proposal.claim_id, **fields)
+                    created.append(Flag.objects.create(report=report, claim_id=proposal.claim_id, **fields).pk)
                 counts["created"] += 1
                 continue
             except IntegrityError:
@@ -106,6 +108,7 @@ def flags_store(*, report: Report, proposals: Iterable[FlagProposal], matcher_ve
             continue
         updated = Flag.objects.filter(pk=flag.pk, status=Flag.Status.NEW).update(**fields, updated_at=timezone.now())
         counts["updated"] += updated
+    webhooks.webhook_deliveries_record_for_flags(created)
     return counts
 
 

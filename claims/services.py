@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
+from claims import webhooks
 from claims.models import (
     Actor,
     ActorAlias,
@@ -86,6 +87,8 @@ def stance_record(
     stance.full_clean()
     _record_user(stance, user)
     stance.save()
+    if stance.review_status == ReviewStatus.ACCEPTED:
+        webhooks.webhook_deliveries_record_for_stances([stance.pk])
     return stance
 
 
@@ -160,6 +163,8 @@ def _review(items: Iterable[Stance | Evidence], *, reviewer: User, decision: str
             default_user=reviewer,
             default_change_reason=f"review: {decision}",
         )
+    if decision == ReviewStatus.ACCEPTED:
+        webhooks.webhook_deliveries_record_for_stances([i.pk for i in changed if isinstance(i, Stance)])
     return len(changed)
 
 

@@ -152,3 +152,55 @@ def poll_due_feeds() -> int:
     for feed_id in due:
         poll_feed.apply_async((feed_id,))
     return len(due)
+
+
+def send_webhook_deliveries(delivery_ids: Iterable[int], *, replay: bool = False) -> list[int]:
+    """Send a delivery task for each id (call after commit). A message that
+    cannot be sent is not lost: the delivery stays PENDING and the sweep, or
+    a replay, sends it again."""
+    sent = []
+    for delivery_id in delivery_ids:
+        try:
+            deliver_webhook.apply_async((delivery_id,), kwargs={"replay": replay} if replay else {})
+        except Exception:
+            logger.exception("could not enqueue deliver_webhook(%s); the webhook sweep will resend it", delivery_id)
+            continue
+        sent.append(delivery_id)
+    return sent
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5)
+def deliver_webhook(self, delivery_id: int, attempt: int | None = None, replay: bool = False) -> str | None:
+    """Make one attempt at a webhook delivery and, if it failed with attempts
+    left, send the next one with exponential backoff and jitter.
+
+    Guarantees (see claims.webhooks): every attempt is counted on the row
+    before the request; a duplicate or stale message makes no attempt; the
+    final failure is recorded on the row (FAILED, with the error), where the
+    admin and the API can replay it. A replay is one attempt, not retried."""
+    from claims import webhooks
+
+    outcome = webhooks.webhook_delivery_attempt(delivery_id=delivery_id, attempt=attempt, retry=not replay)
+    if outcome is None:
+        return None
+    if outcome.retry_in is not None:
+        if self.request.is_eager:
+            # In-process (no broker) mode has no delayed retries: the delivery
+            # stays PENDING with its error, for the sweep or a replay.
+            return outcome.status
+        deliver_webhook.apply_async((delivery_id,), kwargs={"attempt": outcome.attempt + 1}, countdown=outcome.retry_in)
+    return outcome.status
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
+def sweep_webhook_deliveries() -> int:
+    """Periodic (Celery beat): re-send PENDING deliveries whose message was
+    lost. Safe at any time: a message for an attempt already made does nothing."""
+    from claims import webhooks
+
+    stuck = webhooks.webhook_deliveries_stuck()
+    for delivery_id, attempt in stuck:
+        deliver_webhook.apply_async((delivery_id,), kwargs={"attempt": attempt})
+    if stuck:
+        logger.info("webhook sweep re-sent %d deliveries", len(stuck))
+    return len(stuck)

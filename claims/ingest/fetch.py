@@ -1,5 +1,5 @@
 """The one guarded fetcher for every outbound URL: feeds, submitted report URLs
-and (later) webhooks.
+and webhooks (``post``: one request, never redirected).
 
 Guarantees, checked on every hop including each redirect:
 
@@ -36,6 +36,8 @@ from urllib3.util import Timeout, parse_url
 Resolver = Callable[[str], list[str]]
 # What services accept as a fetcher: ``fetch`` itself, or a partial of it in tests.
 Fetcher = Callable[..., "FetchResult"]
+# What webhook delivery accepts as a sender: ``post`` itself, or a partial of it in tests.
+Poster = Callable[..., "FetchResult"]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -263,6 +265,14 @@ def _check_url(url: str, resolver: Resolver, allow_private: bool | Collection[st
     return _Target(scheme=scheme, host=host, port=port, path=path, ip=candidates[0])
 
 
+def url_check(url: str, *, resolver: Resolver | None = None, allow_private: bool | Collection[str] = False) -> None:
+    """Raise FetchRefused if ``url`` may not be fetched (scheme, credentials,
+    or an address its host is or resolves to), FetchError if its host does not
+    resolve. Checking is not enough on its own: connect with ``fetch`` or
+    ``post``, which check again and connect to the address they checked."""
+    _check_url(url, resolver or default_resolver, allow_private)
+
+
 def _pool(target: _Target, timeout: Timeout, ca_certs: str | None) -> urllib3.HTTPConnectionPool:
     ip = str(target.ip)
     if target.scheme == "https":
@@ -330,21 +340,7 @@ def fetch(
         if remaining <= 0:
             raise FetchError(f"timed out after {total_timeout:g}s", url=current)
         timeout = Timeout(connect=min(connect_timeout, remaining), read=remaining)
-        pool = _pool(target, timeout, ca_certs)
-        try:
-            response = pool.urlopen(
-                "GET",
-                target.path,
-                headers={**request_headers, "Host": _host_header(target)},
-                redirect=False,
-                retries=False,
-                preload_content=False,
-                assert_same_host=False,
-            )
-        except Urllib3HTTPError as exc:
-            pool.close()
-            raise FetchError(f"request to {target.host} failed: {exc}", url=current) from exc
-
+        pool, response = _open(target, "GET", request_headers, None, timeout, ca_certs, current)
         try:
             status = response.status
             response_headers = {k.lower(): v for k, v in response.headers.items()}
@@ -369,6 +365,99 @@ def fetch(
             response.release_conn()
             response.close()
             pool.close()
+
+
+def _open(
+    target: _Target,
+    method: str,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    timeout: Timeout,
+    ca_certs: str | None,
+    url: str,
+) -> tuple[urllib3.HTTPConnectionPool, urllib3.BaseHTTPResponse]:
+    """One request to the checked address, redirects not followed; the caller
+    releases the response and closes the pool."""
+    pool = _pool(target, timeout, ca_certs)
+    try:
+        response = pool.urlopen(
+            method,
+            target.path,
+            body=body,
+            headers={**headers, "Host": _host_header(target)},
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            assert_same_host=False,
+        )
+    except Urllib3HTTPError as exc:
+        pool.close()
+        raise FetchError(f"request to {target.host} failed: {exc}", url=url) from exc
+    return pool, response
+
+
+def post(
+    url: str,
+    *,
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+    resolver: Resolver | None = None,
+    allow_private: bool | Collection[str] = False,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
+    max_response_bytes: int = 4096,
+    ca_certs: str | None = None,
+) -> FetchResult:
+    """POST ``body`` to ``url`` once, under the same address checks as
+    ``fetch`` (made now, at send time, and connecting to the checked address).
+
+    A redirect is not followed: it is returned like any other status, so the
+    caller decides what a 3xx means. Only the first ``max_response_bytes`` of
+    the response body are read. Raises FetchRefused for a URL or address that
+    is not allowed, FetchError for a network error or timeout."""
+    target = _check_url(url, resolver or default_resolver, allow_private)
+    deadline = time.monotonic() + total_timeout
+    request_headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity", "Accept": "*/*"}
+    request_headers.update(headers or {})
+    timeout = Timeout(connect=connect_timeout, read=total_timeout)
+    pool, response = _open(target, "POST", request_headers, body, timeout, ca_certs, url)
+    try:
+        content = _read_prefix(response, max_response_bytes, deadline, total_timeout, url)
+        return FetchResult(
+            url=url,
+            final_url=url,
+            status=response.status,
+            headers={k.lower(): v for k, v in response.headers.items()},
+            content=content,
+        )
+    finally:
+        response.release_conn()
+        response.close()
+        pool.close()
+
+
+def _read_prefix(
+    response: urllib3.BaseHTTPResponse, max_bytes: int, deadline: float, total_timeout: float, url: str
+) -> bytes:
+    """Up to ``max_bytes`` of the body, the rest left unread, within the deadline."""
+    chunks: list[bytes] = []
+    size = 0
+    sock = getattr(getattr(response, "connection", None), "sock", None)
+    try:
+        while size < max_bytes:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise FetchError(f"timed out after {total_timeout:g}s", url=url, status=response.status)
+            if sock is not None:
+                sock.settimeout(remaining)
+            chunk = response.read1(max_bytes - size)
+            if not chunk:
+                break
+            size += len(chunk)
+            chunks.append(chunk)
+    except (Urllib3HTTPError, OSError) as exc:
+        raise FetchError(f"reading the response failed: {exc}", url=url, status=response.status) from exc
+    return b"".join(chunks)
 
 
 def _read_bounded(

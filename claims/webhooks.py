@@ -1,0 +1,393 @@
+"""Webhooks: a team hears of new flags and newly accepted stances on the claims
+it follows.
+
+Guarantees:
+
+- A webhook's URL passes the guarded fetcher's address checks when it is
+  registered, and again at every send (``claims.ingest.fetch.post`` connects
+  to the address it checked; redirects are not followed).
+- An event is recorded as a ``WebhookDelivery`` row before anything is sent,
+  once per webhook (``event_id`` such as ``flag.created:42`` is unique per
+  webhook), so recording twice changes nothing and a lost message is resent
+  by the sweep. The queue only carries delivery ids, sent after commit.
+- A team hears only of what it may see: the flag or stance must be visible
+  to that team (``claims.selectors``) and is shown as the API shows it.
+- Each attempt is counted on the row before the request is made; a failed
+  attempt is retried with exponential backoff and jitter until
+  ``WEBHOOK_MAX_ATTEMPTS``, then the delivery is FAILED with its last error.
+  A replay re-sends the stored payload once, as a new attempt.
+- Every request is signed: ``X-Tracker-Signature: sha256=<hex>`` is the
+  HMAC-SHA256, keyed with the webhook's secret, of ``"<timestamp>.<body>"``
+  where the timestamp is ``X-Tracker-Timestamp`` (Unix seconds). Receivers
+  should reject stale timestamps and dedupe on ``X-Tracker-Delivery``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import json
+import logging
+import random
+import secrets
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import F, Model, Q, QuerySet
+from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
+from rest_framework.serializers import BaseSerializer
+
+from claims import selectors
+from claims.ingest.fetch import FetchError, FetchRefused, Poster, Resolver, post, url_check
+from claims.models import Flag, Follow, ReviewStatus, Stance, Team, Webhook, WebhookDelivery, WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "attribution-tracker/0.1 (webhooks)"
+SECRET_MIN_LENGTH = 16
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+def max_attempts() -> int:
+    return int(_setting("WEBHOOK_MAX_ATTEMPTS", 8))
+
+
+# --- registering ---------------------------------------------------------------------
+
+
+def secret_generate() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def webhook_url_check(url: str, *, resolver: Resolver | None = None) -> None:
+    """Raise ValidationError naming ``url`` unless it is an http(s) URL whose
+    host is, and resolves only to, public addresses."""
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError as exc:
+        raise ValidationError({"url": "Enter a valid http or https URL."}) from exc
+    if len(url) > Webhook._meta.get_field("url").max_length:  # type: ignore[operator]
+        raise ValidationError({"url": "The URL is too long."})
+    try:
+        url_check(url, resolver=resolver)
+    except FetchRefused as exc:
+        raise ValidationError({"url": f"This address is not allowed: {exc.reason}."}) from exc
+    except FetchError as exc:
+        raise ValidationError({"url": f"This address cannot be reached: {exc.reason}."}) from exc
+
+
+def webhook_events_clean(events: Iterable[str]) -> list[str]:
+    chosen = list(dict.fromkeys(events))
+    unknown = [e for e in chosen if e not in WebhookEvent.values]
+    if unknown:
+        raise ValidationError({"events": f"Unknown events: {', '.join(map(str, unknown))}."})
+    return chosen
+
+
+@transaction.atomic
+def webhook_create(
+    *,
+    team: Team,
+    url: str,
+    events: Iterable[str] = (),
+    secret: str = "",
+    active: bool = True,
+    user: User | None = None,
+    resolver: Resolver | None = None,
+) -> Webhook:
+    """Register a webhook for ``team``. The URL must pass the guarded
+    fetcher's address checks; a secret is generated when none is given and
+    stored as is (it signs every delivery). ``events`` empty means all."""
+    webhook_url_check(url, resolver=resolver)
+    if secret and not SECRET_MIN_LENGTH <= len(secret) <= 200:
+        raise ValidationError({"secret": f"Use between {SECRET_MIN_LENGTH} and 200 characters."})
+    webhook = Webhook(
+        team=team,
+        url=url,
+        secret=secret or secret_generate(),
+        events=webhook_events_clean(events),
+        active=active,
+        created_by=user,
+    )
+    webhook._history_user = user  # type: ignore[attr-defined]
+    webhook.save()
+    return webhook
+
+
+def webhook_delete(*, webhook: Webhook, user: User | None = None) -> None:
+    """Remove a webhook and its delivery log."""
+    webhook._history_user = user  # type: ignore[attr-defined]
+    webhook.delete()
+
+
+# --- recording events ------------------------------------------------------------------
+
+
+def team_access(team: Team) -> selectors.Access:
+    """What a team's API key with read rights sees: used to decide which
+    events its webhooks may hear of."""
+    return selectors.Access(
+        user=None,
+        researcher=team.kind == Team.Kind.RESEARCH,
+        team_ids=frozenset({team.id}),
+        editor_team_ids=frozenset(),
+    )
+
+
+def _payload_data(serializer_class: type[BaseSerializer], obj: Model) -> dict[str, Any]:
+    # Rendered and parsed back, so the stored payload is exactly the JSON sent.
+    return json.loads(JSONRenderer().render(serializer_class(obj).data))
+
+
+@dataclass(frozen=True)
+class _EventKind:
+    event: str
+    key: str  # the payload's key for the object
+    occurred_at: Callable[[Any], Any]
+    visible: Callable[[selectors.Access], QuerySet]
+    serializer_class: Callable[[], type[BaseSerializer]]
+
+
+def _flag_serializer() -> type[BaseSerializer]:
+    from claims.api.serializers import FlagSerializer
+
+    return FlagSerializer
+
+
+def _stance_serializer() -> type[BaseSerializer]:
+    from claims.api.serializers import StanceSerializer
+
+    return StanceSerializer
+
+
+FLAG_CREATED = _EventKind(
+    event=WebhookEvent.FLAG_CREATED,
+    key="flag",
+    occurred_at=lambda flag: flag.created_at,
+    visible=selectors.flags_visible_to,
+    serializer_class=_flag_serializer,
+)
+STANCE_ACCEPTED = _EventKind(
+    event=WebhookEvent.STANCE_ACCEPTED,
+    key="stance",
+    occurred_at=lambda stance: stance.reviewed_at or stance.updated_at,
+    visible=lambda access: selectors.stances_visible_to(access).filter(review_status=ReviewStatus.ACCEPTED),
+    serializer_class=_stance_serializer,
+)
+
+
+def webhook_deliveries_record_for_flags(flag_ids: Iterable[int]) -> int:
+    """Record a ``flag.created`` delivery for each active webhook, subscribed
+    to it, of each team that follows the flag's claim and may see the flag.
+    Returns how many deliveries were created; recording again creates none."""
+    flags = Flag.objects.filter(pk__in=list(flag_ids))
+    return _record(FLAG_CREATED, flags)
+
+
+def webhook_deliveries_record_for_stances(stance_ids: Iterable[int]) -> int:
+    """As for flags, for accepted stances (``stance.accepted``); a stance that
+    is not accepted is never sent to anyone."""
+    stances = Stance.objects.filter(pk__in=list(stance_ids), review_status=ReviewStatus.ACCEPTED).select_related(
+        "actor", "speaker", "report__source"
+    )
+    return _record(STANCE_ACCEPTED, stances)
+
+
+def _subscribed(webhook: Webhook, event: str) -> bool:
+    return not webhook.events or event in webhook.events
+
+
+def _record(kind: _EventKind, rows: QuerySet) -> int:
+    by_id = {row.pk: row for row in rows}
+    if not by_id:
+        return 0
+    followers: dict[int, set[int]] = defaultdict(set)  # team -> followed claims among these
+    claim_ids = {row.claim_id for row in by_id.values()}
+    for team_id, claim_id in Follow.objects.filter(claim_id__in=claim_ids).values_list("team_id", "claim_id"):
+        followers[team_id].add(claim_id)
+    webhooks: dict[int, list[Webhook]] = defaultdict(list)
+    for webhook in Webhook.objects.filter(active=True, team_id__in=followers).select_related("team"):
+        if _subscribed(webhook, kind.event):
+            webhooks[webhook.team_id].append(webhook)
+
+    created: list[int] = []
+    serializer_class = kind.serializer_class()
+    payloads: dict[int, dict[str, Any]] = {}
+    for team_id, team_webhooks in webhooks.items():
+        candidates = [pk for pk, row in by_id.items() if row.claim_id in followers[team_id]]
+        visible = kind.visible(team_access(team_webhooks[0].team)).filter(pk__in=candidates)
+        for pk in sorted(visible.values_list("pk", flat=True)):
+            row = by_id[pk]
+            event_id = f"{kind.event}:{pk}"
+            if pk not in payloads:
+                payloads[pk] = {
+                    "event": kind.event,
+                    "event_id": event_id,
+                    "occurred_at": kind.occurred_at(row).isoformat(),
+                    kind.key: _payload_data(serializer_class, row),
+                }
+            for webhook in team_webhooks:
+                delivery, was_created = WebhookDelivery.objects.get_or_create(
+                    webhook=webhook, event_id=event_id, defaults={"event": kind.event, "payload": payloads[pk]}
+                )
+                if was_created:
+                    created.append(delivery.pk)
+    webhook_deliveries_enqueue(created)
+    return len(created)
+
+
+def webhook_deliveries_enqueue(delivery_ids: Sequence[int], *, replay: bool = False) -> None:
+    """Send a delivery task for each id once the transaction commits."""
+    if not delivery_ids:
+        return
+    from claims import tasks
+
+    ids = list(delivery_ids)
+    transaction.on_commit(lambda: tasks.send_webhook_deliveries(ids, replay=replay))
+
+
+# --- sending ----------------------------------------------------------------------------
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """The ``X-Tracker-Signature`` value for a request body sent at ``timestamp``."""
+    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def request_body(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds to wait after failed attempt ``attempt`` (1-based): exponential,
+    capped, with jitter over the upper half so retries of many deliveries
+    spread out."""
+    base = float(_setting("WEBHOOK_RETRY_BASE_SECONDS", 30))
+    cap = float(_setting("WEBHOOK_RETRY_MAX_SECONDS", 3600))
+    delay = min(cap, base * 2 ** (attempt - 1))
+    return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 (jitter, not a secret)
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    attempt: int
+    status: str
+    retry_in: float | None = None
+
+
+def webhook_delivery_attempt(
+    *, delivery_id: int, attempt: int | None = None, retry: bool = True, poster: Poster | None = None
+) -> AttemptOutcome | None:
+    """Make one attempt at a PENDING delivery.
+
+    The attempt is counted with a conditional update before the request, so
+    two copies of a message make one attempt; ``attempt`` (1-based), when
+    given, names the attempt this message was sent for, and a stale one
+    (already made) does nothing. Returns None when nothing was attempted.
+
+    2xx marks the delivery DELIVERED. Anything else (another status, a
+    redirect, a refused address, a network error) records the error and
+    returns ``retry_in`` seconds while attempts remain (and ``retry``), or
+    marks it FAILED."""
+    delivery = WebhookDelivery.objects.select_related("webhook").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
+        return None
+    if attempt is not None and delivery.attempts != attempt - 1:
+        return None
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery.pk, status=WebhookDelivery.Status.PENDING, attempts=delivery.attempts
+    ).update(attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    number = delivery.attempts + 1
+    current = WebhookDelivery.objects.filter(pk=delivery.pk, attempts=number)
+    webhook = delivery.webhook
+    if not webhook.active:
+        current.update(status=WebhookDelivery.Status.FAILED, last_error="The webhook is not active.")
+        return AttemptOutcome(attempt=number, status=WebhookDelivery.Status.FAILED)
+
+    body = request_body(delivery.payload)
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Tracker-Event": delivery.event,
+        "X-Tracker-Delivery": delivery.event_id,
+        "X-Tracker-Timestamp": timestamp,
+        "X-Tracker-Signature": signature(webhook.secret, timestamp, body),
+    }
+    response_status: int | None = None
+    try:
+        result = (poster or post)(
+            webhook.url,
+            body=body,
+            headers=headers,
+            connect_timeout=float(_setting("WEBHOOK_CONNECT_TIMEOUT", 5)),
+            total_timeout=float(_setting("WEBHOOK_TIMEOUT_SECONDS", 10)),
+        )
+    except FetchError as exc:
+        error = f"not sent: {exc.reason}" if isinstance(exc, FetchRefused) else str(exc.reason)
+        response_status = exc.status
+    else:
+        response_status = result.status
+        if 200 <= result.status < 300:
+            current.update(
+                status=WebhookDelivery.Status.DELIVERED,
+                response_status=result.status,
+                last_error="",
+                delivered_at=timezone.now(),
+            )
+            return AttemptOutcome(attempt=number, status=WebhookDelivery.Status.DELIVERED)
+        snippet = result.content[:500].decode("utf-8", "replace")
+        error = f"HTTP {result.status}" + (f": {snippet}" if snippet else "")
+        if 300 <= result.status < 400:
+            error += " (redirects are not followed)"
+
+    error = f"attempt {number}: {error}"[:10_000]
+    if retry and number < max_attempts():
+        current.update(response_status=response_status, last_error=error)
+        return AttemptOutcome(attempt=number, status=WebhookDelivery.Status.PENDING, retry_in=retry_delay(number))
+    current.update(status=WebhookDelivery.Status.FAILED, response_status=response_status, last_error=error)
+    logger.warning("webhook delivery %s failed after %s attempts: %s", delivery.pk, number, error)
+    return AttemptOutcome(attempt=number, status=WebhookDelivery.Status.FAILED)
+
+
+def webhook_deliveries_replay(*, deliveries: Iterable[WebhookDelivery]) -> int:
+    """Send the stored payloads again, once each, as new attempts (counted
+    with the others; no automatic retries). A delivery still being retried
+    is replayed at once instead of waiting for its next retry."""
+    ids = [d.pk for d in deliveries]
+    with transaction.atomic():
+        WebhookDelivery.objects.filter(pk__in=ids).update(status=WebhookDelivery.Status.PENDING)
+        webhook_deliveries_enqueue(ids, replay=True)
+    return len(ids)
+
+
+def webhook_deliveries_stuck(*, now: datetime.datetime | None = None) -> list[tuple[int, int]]:
+    """(delivery id, next attempt) of PENDING deliveries whose message seems
+    lost: never tried ``WEBHOOK_REQUEUE_SECONDS`` after being recorded, or
+    still pending after every retry should have run."""
+    now = now or timezone.now()
+    wait = float(_setting("WEBHOOK_REQUEUE_SECONDS", 300))
+    base = float(_setting("WEBHOOK_RETRY_BASE_SECONDS", 30))
+    cap = float(_setting("WEBHOOK_RETRY_MAX_SECONDS", 3600))
+    timeout = float(_setting("WEBHOOK_TIMEOUT_SECONDS", 10))
+    horizon = wait + sum(min(cap, base * 2 ** (n - 1)) + timeout for n in range(1, max_attempts() + 1))
+    never_tried = Q(attempts=0, created_at__lte=now - datetime.timedelta(seconds=wait))
+    overdue = Q(attempts__gt=0, created_at__lte=now - datetime.timedelta(seconds=horizon))
+    rows = WebhookDelivery.objects.filter(never_tried | overdue, status=WebhookDelivery.Status.PENDING)
+    return [(pk, attempts + 1) for pk, attempts in rows.order_by("id").values_list("id", "attempts")]
