@@ -45,7 +45,7 @@ def test_database_url() -> str:
 class Worker:
     """A `celery worker` process on the given broker and the test database."""
 
-    def __init__(self, *, broker_url: str, queues: str = "reports,archive", concurrency: int = 2, **env: str):
+    def __init__(self, *, broker_url: str, queues: str = "reports,archive,webhooks", concurrency: int = 2, **env: str):
         self.broker_url = broker_url
         self.queues = queues
         self.concurrency = concurrency

@@ -247,14 +247,31 @@ REPORT_REQUEUE_SECONDS = env.int("REPORT_REQUEUE_SECONDS", default=300)
 _matcher_embeddings = env.str("MATCHER_EMBEDDINGS", default="auto").lower()
 MATCHER_EMBEDDINGS = None if _matcher_embeddings == "auto" else _matcher_embeddings in ("1", "true", "yes", "on")
 
+# Webhooks: attempts per delivery, backoff (exponential, capped, with jitter), request limits.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=3600)
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=5.0)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# A delivery never tried this long after being recorded is sent again by the sweep.
+WEBHOOK_REQUEUE_SECONDS = env.int("WEBHOOK_REQUEUE_SECONDS", default=300)
+
+# Three queues: new reports, archive re-matching (slow, after claim edits) and
+# webhook deliveries (slow receivers): none delays another.
 CELERY_TASK_ROUTES = {
     "claims.tasks.match_report": {"queue": "reports"},
     "claims.tasks.sweep_reports": {"queue": "reports"},
     "claims.tasks.rematch_claim": {"queue": "archive"},
+    "claims.tasks.deliver_webhook": {"queue": "webhooks"},
+    "claims.tasks.sweep_webhook_deliveries": {"queue": "webhooks"},
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-reports": {"task": "claims.tasks.sweep_reports", "schedule": env.int("SWEEP_INTERVAL_SECONDS", default=60)},
     "poll-due-feeds": {"task": "claims.tasks.poll_due_feeds", "schedule": env.int("FEED_CHECK_SECONDS", default=60)},
+    "sweep-webhooks": {
+        "task": "claims.tasks.sweep_webhook_deliveries",
+        "schedule": env.int("WEBHOOK_SWEEP_SECONDS", default=300),
+    },
 }
 
 # Logs: one JSON object a line in production (LOG_FORMAT=json, the default
