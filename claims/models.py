@@ -807,3 +807,16 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.webhook_id} ({self.status})"
+
+
+class WorkerHeartbeat(models.Model):
+    """When a worker last consumed a heartbeat task from a queue. A worker
+    that is connected but no longer consuming (seen after a broker restart)
+    stops updating it, which /healthz reports."""
+
+    queue = models.CharField(max_length=50, unique=True)
+    beat_at = models.DateTimeField()
+    hostname = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.queue} at {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -204,3 +204,14 @@ def sweep_webhook_deliveries() -> int:
     if stuck:
         logger.info("webhook sweep re-sent %d deliveries", len(stuck))
     return len(stuck)
+
+
+@shared_task(ignore_result=True, acks_late=False)
+def heartbeat(queue: str) -> None:
+    """Sent by beat to each queue: proves a worker consumes it (see /healthz)."""
+    from django.utils import timezone
+
+    from claims.models import WorkerHeartbeat
+
+    hostname = getattr(heartbeat.request, "hostname", "") or ""
+    WorkerHeartbeat.objects.update_or_create(queue=queue, defaults={"beat_at": timezone.now(), "hostname": hostname})

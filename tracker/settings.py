@@ -265,9 +265,21 @@ CELERY_TASK_ROUTES = {
     "claims.tasks.deliver_webhook": {"queue": "webhooks"},
     "claims.tasks.sweep_webhook_deliveries": {"queue": "webhooks"},
 }
+# /healthz answers 503 when a queue's workers have not consumed a heartbeat for this long.
+WORKER_QUEUES = ["reports", "archive", "webhooks"]
+HEALTH_HEARTBEAT_MAX_AGE = env.int("HEALTH_HEARTBEAT_MAX_AGE", default=120)
 CELERY_BEAT_SCHEDULE = {
     "sweep-reports": {"task": "claims.tasks.sweep_reports", "schedule": env.int("SWEEP_INTERVAL_SECONDS", default=60)},
     "poll-due-feeds": {"task": "claims.tasks.poll_due_feeds", "schedule": env.int("FEED_CHECK_SECONDS", default=60)},
+    **{
+        f"heartbeat-{queue}": {
+            "task": "claims.tasks.heartbeat",
+            "schedule": env.int("HEARTBEAT_SECONDS", default=30),
+            "args": (queue,),
+            "options": {"queue": queue, "expires": env.int("HEARTBEAT_SECONDS", default=30)},
+        }
+        for queue in WORKER_QUEUES
+    },
     "sweep-webhooks": {
         "task": "claims.tasks.sweep_webhook_deliveries",
         "schedule": env.int("WEBHOOK_SWEEP_SECONDS", default=300),
