@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import django_filters as filters
+from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -41,8 +43,27 @@ def _text_search(queryset: QuerySet, fields: tuple[str, ...], value: str) -> Que
     return queryset.filter(condition)
 
 
+def as_utc(value: datetime.datetime) -> datetime.datetime:
+    """An aware datetime in UTC. PostgreSQL refuses UTC offsets beyond ±15:59,
+    which Python accepts (up to ±23:59): sent as given, "+18:00" is a 500."""
+    try:
+        return value.astimezone(datetime.UTC)
+    except OverflowError:
+        raise forms.ValidationError("Out of the range of dates.", code="invalid") from None
+
+
+class UtcIsoDateTimeField(filters.fields.IsoDateTimeField):
+    def to_python(self, value: Any) -> datetime.datetime | None:
+        parsed = super().to_python(value)
+        return as_utc(parsed) if parsed is not None and parsed.tzinfo is not None else parsed
+
+
+class UtcIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class UpdatedSince(filters.FilterSet):
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = UtcIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text="Only rows changed at or after this time (ISO 8601)."
     )
 

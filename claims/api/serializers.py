@@ -120,7 +120,7 @@ STANCE_WRITABLE = [
 
 class StanceSerializer(serializers.ModelSerializer):
     actor = ActorRefSerializer(read_only=True)
-    speaker = ActorRefSerializer(read_only=True)
+    speaker = ActorRefSerializer(read_only=True, allow_null=True)
     source = serializers.SerializerMethodField()  # type: ignore[assignment]  # a field named like Field.source
 
     class Meta:
@@ -197,7 +197,7 @@ class PositionCountsField(serializers.DictField):
 
 
 class ClaimSerializer(serializers.ModelSerializer):
-    alleged_perpetrator = ActorRefSerializer(read_only=True)
+    alleged_perpetrator = ActorRefSerializer(read_only=True, allow_null=True)
     tags: serializers.Field = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
     incidents: serializers.Field = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 

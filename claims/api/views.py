@@ -398,5 +398,9 @@ class TombstoneView(GenericAPIView):
             since = None
         if since is None or since.tzinfo is None:
             raise ApiValidationError({"since": ["An ISO 8601 date-time with a time zone, e.g. 2026-01-01T00:00:00Z."]})
+        try:
+            since = filters.as_utc(since)
+        except DjangoValidationError as exc:
+            raise ApiValidationError({"since": exc.messages}) from exc
         rows = selectors.tombstones_since(since=since, who=request_access(request))
         return Response(s.TombstoneSerializer(rows, many=True).data)
