@@ -19,20 +19,20 @@ setup: install
 
 install: $(VENV)/.installed
 
-# The product with its semantic matcher (torch pinned in the same command, so
-# pip takes the CPU build rather than a CUDA one).
-$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-semantic.txt
+# The product with its semantic matcher, from the hash-pinned lock (regenerate
+# it from requirements*.txt with `python3 requirements-lock.py`). The lock pins
+# torch==2.13.0+cpu with the hash of the CPU wheel on this disk, so pip can take
+# no other torch file (never a CUDA build).
+$(VENV)/.installed: requirements-semantic.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-dev.txt -r requirements-semantic.txt
+	$(PY) -m pip install -q --require-hashes -r requirements-semantic.lock
 	touch $@
 
 # Without the semantic extra: the lexical matcher must work alone.
 LEXICAL_VENV ?= .venv-lexical
-$(LEXICAL_VENV)/.installed: requirements.txt requirements-dev.txt
+$(LEXICAL_VENV)/.installed: requirements-dev.lock
 	test -x $(LEXICAL_VENV)/bin/python || $(PYTHON) -m venv $(LEXICAL_VENV)
-	$(LEXICAL_VENV)/bin/python -m pip install -q --upgrade pip
-	$(LEXICAL_VENV)/bin/python -m pip install -q -r requirements-dev.txt
+	$(LEXICAL_VENV)/bin/python -m pip install -q --require-hashes -r requirements-dev.lock
 	touch $@
 
 lint: install
