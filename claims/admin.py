@@ -9,7 +9,7 @@ history also lists the changes made to its stances and evidence.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -55,6 +55,7 @@ from claims.models import (
     Team,
     Webhook,
     WebhookDelivery,
+    WorkerHeartbeat,
 )
 from claims.normalize import normalize_name, text_hash
 from claims.tasks import enqueue_claim_rematch, enqueue_report_matching
@@ -783,7 +784,7 @@ class ReportIngestForm(forms.Form):
 
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 16, "cols": 100}), required=False)
     file = forms.FileField(required=False, help_text="Plain text, HTML or PDF.")
-    url = forms.URLField(required=False, assume_scheme="https", help_text="Fetched once, now.")
+    url = forms.URLField(label="URL", required=False, assume_scheme="https", help_text="Fetched once, now.")
     title = forms.CharField(max_length=500, required=False, help_text="Optional: taken from the text if empty.")
     source = forms.ModelChoiceField(queryset=Source.objects.order_by("name"), required=False)
     published_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -837,6 +838,7 @@ class ReportAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "document_symbol", "url", "source__name"]
     autocomplete_fields = ["source", "cited_by"]
     readonly_fields = [
+        "flag_links",
         "text_hash",
         "status",
         "attempts",
@@ -855,6 +857,7 @@ class ReportAdmin(SimpleHistoryAdmin):
             {
                 "fields": [
                     "status",
+                    "flag_links",
                     "attempts",
                     "lease_expires_at",
                     "last_error",
@@ -873,6 +876,23 @@ class ReportAdmin(SimpleHistoryAdmin):
     @admin.display(description="flags", ordering="flag_count")
     def flag_count(self, obj: Report) -> int:
         return obj.flag_count  # type: ignore[attr-defined]
+
+    @admin.display(description="flags to review")
+    def flag_links(self, obj: Report) -> Any:
+        """Straight to this report's flags in the review queue."""
+        if obj.pk is None:
+            return "–"
+        changelist = reverse("admin:claims_flag_changelist")
+        counts = dict(obj.flags.values_list("status").annotate(n=Count("id")).order_by())
+        if not counts:
+            return "none"
+        return format_html(
+            '<a href="{}?report__id__exact={}&status=all">{} flag(s): {}</a>',
+            changelist,
+            obj.pk,
+            sum(counts.values()),
+            ", ".join(f"{n} {status}" for status, n in sorted(counts.items())),
+        )
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> Any:
         if not self.has_add_permission(request):
@@ -1197,7 +1217,13 @@ class FlagAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="matched actors")
     def actor_list(self, obj: Flag) -> Any:
-        return _items_html(obj.matched_actors, text_keys=("name", "alias", "actor", "text"), limit=10)
+        # One line per actor and the name it went by, with how often the report uses it.
+        mentions: Counter[str] = Counter(
+            str(item.get("alias") or item.get("name") or item.get("actor_id")) if isinstance(item, dict) else str(item)
+            for item in obj.matched_actors or []
+        )
+        lines = [f"{name} ×{n}" if n > 1 else name for name, n in mentions.items()]
+        return _items_html(lines, text_keys=(), limit=10)
 
     @admin.display(description="matched terms")
     def term_list(self, obj: Flag) -> Any:
@@ -1418,3 +1444,15 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def replay(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = webhooks.webhook_deliveries_replay(deliveries=queryset)
         self.message_user(request, f"{count} delivery(ies) sent again; their outcome shows here.", messages.SUCCESS)
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    """When each queue's workers last consumed a heartbeat (what /healthz checks)."""
+
+    list_display = ["queue", "beat_at", "hostname"]
+    search_fields = ["queue", "hostname"]
+    readonly_fields = ["queue", "beat_at", "hostname"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

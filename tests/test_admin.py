@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from claims import services
 from claims.api.keys import api_key_create
@@ -33,6 +34,7 @@ from claims.models import (
     Team,
     Webhook,
     WebhookDelivery,
+    WorkerHeartbeat,
 )
 from claims.normalize import sha256_bytes, text_hash
 from tests import factories
@@ -43,7 +45,7 @@ CLAIMS_ADMINS = sorted(
 )
 ADMIN_IDS = [model._meta.model_name for model, _ in CLAIMS_ADMINS]
 # The matcher's output and what arrived are records, not things to type in.
-NOT_ADDABLE = {Flag, Submission, FeedEntry, MatcherState, ClaimEmbedding, WebhookDelivery}
+NOT_ADDABLE = {Flag, Submission, FeedEntry, MatcherState, ClaimEmbedding, WebhookDelivery, WorkerHeartbeat}
 
 
 def url(model, view, *args):
@@ -118,6 +120,7 @@ def populate(n, *, research_team=None):
         Follow.objects.create(team=checkers, claim=claim)
         webhook = Webhook.objects.create(team=checkers, url=f"https://hooks.example.org/{report.pk}", secret="s")
         WebhookDelivery.objects.create(webhook=webhook, event="flag.created", event_id=f"e{report.pk}", payload={})
+        WorkerHeartbeat.objects.create(queue=f"queue-{report.pk}", beat_at=timezone.now(), hostname="worker@host")
 
 
 @pytest.fixture
