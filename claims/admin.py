@@ -935,7 +935,7 @@ class ReportAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Retry matching (failed or stuck reports get fresh attempts)")
     def retry_matching(self, request: HttpRequest, queryset: QuerySet) -> None:
-        ids = processing.reports_retry(reports=queryset)
+        ids = processing.reports_retry(reports=queryset, user=_user(request))
         enqueue_report_matching(ids)
         self.message_user(request, f"{len(ids)} report(s) sent for matching again.", messages.SUCCESS)
 

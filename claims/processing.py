@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -24,6 +25,18 @@ from claims import webhooks
 from claims.models import Flag, Report
 
 logger = logging.getLogger(__name__)
+
+
+def _history(model: type[Report] | type[Flag], ids: Iterable[int], reason: str, user: User | None = None) -> None:
+    """A history row (who, when, why) for rows just changed by a conditional
+    ``update()``: the state changes here are made that way so concurrent
+    workers cannot both win, and ``update()`` bypasses django-simple-history.
+    Only ``enqueued_at`` bookkeeping goes unrecorded."""
+    rows = list(model.objects.filter(pk__in=list(ids)))
+    if rows:
+        model.history.bulk_history_create(  # type: ignore[attr-defined]
+            rows, update=True, default_user=user, default_change_reason=reason
+        )
 
 
 @dataclass(frozen=True)
@@ -54,7 +67,9 @@ def report_lease(*, report_id: int) -> Report | None:
         status=Report.Status.PROCESSING, attempts=F("attempts") + 1, lease_expires_at=_lease_until(now)
     )
     if taken:
-        return Report.objects.select_related("source").get(pk=report_id)
+        report = Report.objects.select_related("source").get(pk=report_id)
+        _history(Report, [report_id], f"matching: attempt {report.attempts} started")
+        return report
     exhausted = Report.objects.filter(takeable, pk=report_id, attempts__gte=settings.REPORT_MAX_ATTEMPTS).update(
         status=Report.Status.FAILED,
         lease_expires_at=None,
@@ -62,7 +77,8 @@ def report_lease(*, report_id: int) -> Report | None:
         "(the worker crashed or was killed). Earlier errors, if any, were recorded on each attempt.",
     )
     if exhausted:
-        logger.error("report %s failed: attempts exhausted", report_id)
+        _history(Report, [report_id], "matching: failed, attempts exhausted")
+        logger.error("report %s failed: attempts exhausted", report_id, extra={"report_id": report_id})
     return None
 
 
@@ -70,10 +86,17 @@ def report_lease_release_failed(*, report: Report, error: str) -> None:
     """Record an error from this attempt. The report goes back to PENDING for
     the sweep to retry, or to FAILED once its attempts are used up."""
     status = Report.Status.FAILED if report.attempts >= settings.REPORT_MAX_ATTEMPTS else Report.Status.PENDING
-    Report.objects.filter(pk=report.pk, status=Report.Status.PROCESSING, attempts=report.attempts).update(
+    if Report.objects.filter(pk=report.pk, status=Report.Status.PROCESSING, attempts=report.attempts).update(
         status=status, lease_expires_at=None, last_error=error[:10_000]
+    ):
+        _history(Report, [report.pk], f"matching: attempt {report.attempts} failed")
+    logger.warning(
+        "report %s attempt %s failed: %s",
+        report.pk,
+        report.attempts,
+        error.splitlines()[0][:200],
+        extra={"report_id": report.pk, "attempt": report.attempts},
     )
-    logger.warning("report %s attempt %s failed: %s", report.pk, report.attempts, error.splitlines()[0][:200])
 
 
 def flags_store(*, report: Report, proposals: Iterable[FlagProposal], matcher_version: str) -> dict[str, int]:
@@ -82,6 +105,7 @@ def flags_store(*, report: Report, proposals: Iterable[FlagProposal], matcher_ve
     flag is updated in place. Safe to run twice and under concurrency."""
     counts = {"created": 0, "updated": 0, "kept_reviewed": 0}
     created: list[int] = []
+    rewritten: list[int] = []
     proposals = list(proposals)
     existing = {f.claim_id: f for f in Flag.objects.filter(report=report, claim_id__in=[p.claim_id for p in proposals])}
     for proposal in proposals:
@@ -108,6 +132,9 @@ def flags_store(*, report: Report, proposals: Iterable[FlagProposal], matcher_ve
             continue
         updated = Flag.objects.filter(pk=flag.pk, status=Flag.Status.NEW).update(**fields, updated_at=timezone.now())
         counts["updated"] += updated
+        if updated:
+            rewritten.append(flag.pk)
+    _history(Flag, rewritten, f"re-matched ({matcher_version})")
     webhooks.webhook_deliveries_record_for_flags(created)
     return counts
 
@@ -129,27 +156,31 @@ def report_complete(*, report: Report, proposals: Sequence[FlagProposal], matche
             matcher_version=matcher_version,
             last_error="",
         )
+        _history(Report, [report.pk], f"matching: processed ({counts['created']} new flags)")
     return counts
 
 
 def report_mark_unsupported_language(*, report: Report) -> None:
-    Report.objects.filter(pk=report.pk, status=Report.Status.PROCESSING, attempts=report.attempts).update(
+    if Report.objects.filter(pk=report.pk, status=Report.Status.PROCESSING, attempts=report.attempts).update(
         status=Report.Status.UNSUPPORTED_LANGUAGE,
         lease_expires_at=None,
         processed_at=timezone.now(),
         last_error=f"Not matched: the matcher does not handle language {report.language!r}.",
-    )
+    ):
+        _history(Report, [report.pk], "matching: not matched, language")
 
 
-def reports_retry(*, reports: Iterable[Report]) -> list[int]:
-    """Give failed reports a fresh set of attempts (the admin's "retry" action).
-    Returns the ids put back to PENDING; the caller enqueues them."""
+def reports_retry(*, reports: Iterable[Report], user: User | None = None) -> list[int]:
+    """Give failed reports a fresh set of attempts (the admin's "retry" action),
+    recorded in each report's history with who asked. Returns the ids put back
+    to PENDING; the caller enqueues them."""
     ids = [r.pk for r in reports]
     retryable = Report.objects.filter(
         pk__in=ids, status__in=[Report.Status.FAILED, Report.Status.PENDING, Report.Status.UNSUPPORTED_LANGUAGE]
     )
     retry_ids = list(retryable.values_list("pk", flat=True))
     retryable.update(status=Report.Status.PENDING, attempts=0, lease_expires_at=None)
+    _history(Report, retry_ids, "matching: retry requested", user)
     return retry_ids
 
 
