@@ -81,3 +81,15 @@ def test_a_static_token_bootstraps_the_first_login_once(staff, settings):
     assert first.get("/admin/").status_code == 200
     again = Client()
     assert _login(again, PASSWORD, otp_device=device.persistent_id, otp_token="bootstrap1").status_code == 200
+
+
+def test_an_upload_over_the_limit_is_refused_with_413_before_it_is_read(researcher_client, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from claims.models import Submission
+
+    settings.MAX_UPLOAD_BYTES = 1000
+    big = SimpleUploadedFile("report.txt", b"x" * 5000, content_type="text/plain")
+    response = researcher_client.post("/admin/claims/report/add/", {"file": big})
+    assert response.status_code == 413
+    assert not Submission.objects.exists()
