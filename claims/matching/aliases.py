@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from claims.matching.text import stem
 from claims.matching.types import AliasEntry
@@ -188,7 +189,9 @@ class ActorMention:
     end: int
 
 
+@lru_cache(maxsize=100_000)
 def _norm_token(token: str) -> str:
+    # Cached: overlapping passages look up the same words again and again.
     token = normalize_name(token)
     if token.endswith("'s"):
         token = token[:-2]
