@@ -226,18 +226,30 @@ _TOMBSTONE_MODELS = {
 
 def tombstones_since(*, since: datetime.datetime, who: AnyUser | Access) -> list[dict]:
     """Rows deleted at or after ``since`` that the asker could have seen
-    before: deleted claims that were published (or its team's), deleted
-    stances and evidence that were accepted (or its team's), and claims since
-    unpublished, which vanish from the asker's lists just as a deletion does."""
+    before: deleted claims that were published (or its team's); stances,
+    evidence and flags on claims it can see or that were deleted in its sight
+    (stances and evidence accepted or its team's, flags on reports it can
+    see); and claims since unpublished, which vanish from the asker's lists
+    just as a deletion does."""
     access = _access(who)
     out: list[dict] = []
+    claims_gone = Claim.history.filter(history_type="-", history_date__gte=since)  # type: ignore[attr-defined]
+    if not access.researcher:
+        claims_gone = claims_gone.filter(Q(status=Claim.Status.PUBLISHED) | Q(team_id__in=access.team_ids))
+    gone_ids = {pk: when for pk, when in claims_gone.values_list("id", "history_date")}
+    out += [{"type": "claim", "id": pk, "deleted_at": when} for pk, when in gone_ids.items()]
+    on_seen_claims = Q(claim_id__in=claims_visible_to(access).values("id")) | Q(claim_id__in=list(gone_ids))
     for name, model in _TOMBSTONE_MODELS.items():
+        if name == "claim":
+            continue
         deleted = model.history.filter(history_type="-", history_date__gte=since)  # type: ignore[attr-defined]
         if not access.researcher:
-            if name == "claim":
-                deleted = deleted.filter(Q(status=Claim.Status.PUBLISHED) | Q(team_id__in=access.team_ids))
-            elif name in ("stance", "evidence"):
-                deleted = deleted.filter(Q(review_status=ReviewStatus.ACCEPTED) | Q(team_id__in=access.team_ids))
+            if name in ("stance", "evidence"):
+                deleted = deleted.filter(
+                    Q(review_status=ReviewStatus.ACCEPTED) | Q(team_id__in=access.team_ids), on_seen_claims
+                )
+            elif name == "flag":
+                deleted = deleted.filter(on_seen_claims, report_id__in=reports_visible_to(access).values("id"))
         out += [{"type": name, "id": pk, "deleted_at": when} for pk, when in deleted.values_list("id", "history_date")]
     if not access.researcher:
         withdrawn = Claim.objects.filter(updated_at__gte=since).exclude(pk__in=claims_visible_to(access))
@@ -245,7 +257,6 @@ def tombstones_since(*, since: datetime.datetime, who: AnyUser | Access) -> list
         withdrawn = withdrawn.filter(
             Exists(Claim.history.filter(id=OuterRef("pk"), status=Claim.Status.PUBLISHED))  # type: ignore[attr-defined]
         )
-        out += [
-            {"type": "claim", "id": pk, "deleted_at": when} for pk, when in withdrawn.values_list("id", "updated_at")
-        ]
+        rows = withdrawn.values_list("id", "updated_at")
+        out += [{"type": "claim", "id": pk, "deleted_at": when} for pk, when in rows]
     return sorted(out, key=lambda row: (row["deleted_at"], row["type"], row["id"]))

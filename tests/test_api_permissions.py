@@ -549,12 +549,6 @@ def test_deletions_of_another_teams_unpublished_claim_and_pending_work_are_not_l
         assert set(gone.items()) <= told, who
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="claims.selectors.tombstones_since lists every deleted flag, and stances and evidence that were "
-    "accepted on a claim the caller never saw (another team's draft): their ids leak. Filter flags like "
-    "flags_visible_to, and stances/evidence by the claim's visibility from the history rows.",
-)
 @pytest.mark.parametrize("role", ["editor_key", "readonly_key"])
 def test_deletions_list_nothing_of_another_teams_private_work(world, role):
     since = timezone.now()
