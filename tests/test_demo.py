@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from claims.demo.loader import demo_digest_bytes, demo_record, split_articles
 from claims.models import (
     ActorAlias,
+    ApiKey,
     Claim,
     DatePrecision,
     Evidence,
@@ -312,7 +313,15 @@ def test_create_demo_users_is_idempotent_and_prints_a_new_password_each_run():
     counts = row_counts()
     second = create_users()
 
-    assert row_counts() == counts
+    # Only the demo API key is new: the previous one is revoked, never reused.
+    changed = {table: (counts[table], n) for table, n in row_counts().items() if counts[table] != n}
+    assert changed == {
+        "claims.ApiKey": (1, 2),
+        "claims.HistoricalApiKey": (counts["claims.HistoricalApiKey"], counts["claims.HistoricalApiKey"] + 2),
+    }
+    keys = ApiKey.objects.order_by("id")
+    assert keys[0].revoked_at is not None and keys[1].revoked_at is None
+    assert keys[1].prefix in second and keys[0].prefix in first
     assert "http://127.0.0.1:8000/admin/" in first
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.is_staff
