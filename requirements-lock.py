@@ -3,6 +3,7 @@
 
     python3 requirements-lock.py           # rewrite both locks from the inputs
     python3 requirements-lock.py --check   # exit 1 if a lock is out of date
+    python3 requirements-lock.py --pins    # offline, seconds: every input pin is in its lock (CI)
 
 requirements-dev.lock       <- requirements-dev.txt (with requirements.txt)
 requirements-semantic.lock  <- requirements-dev.txt + requirements-semantic.txt
@@ -86,10 +87,45 @@ def compile_lock(python: Path, output: str, inputs: list[str]) -> None:
     subprocess.run(command, check=True, cwd=ROOT, env=env)  # noqa: S603 - our own command line
 
 
+def _pins(path: Path) -> dict[str, str]:
+    """name -> version of the ``name==version`` lines of a requirements or lock
+    file, following ``-r`` includes; names normalised as pip does."""
+    pins: dict[str, str] = {}
+    for raw in path.read_text().splitlines():
+        line = raw.split("#", 1)[0].strip().rstrip("\\").strip()
+        if line.startswith("-r "):
+            pins.update(_pins(path.parent / line[3:].strip()))
+        elif "==" in line and not line.startswith("-"):
+            name, _, version = line.partition("==")
+            name = name.split("[", 1)[0].strip().lower().replace("_", "-").replace(".", "-")
+            pins[name] = version.split(";", 1)[0].split()[0]
+    return pins
+
+
+def pins_missing() -> list[str]:
+    """Input pins that their lock does not hold at the same version: a
+    package added to requirements*.txt without regenerating the locks."""
+    missing = []
+    for lock, inputs in LOCKS.items():
+        locked = _pins(ROOT / lock)
+        for name in inputs:
+            for package, version in _pins(ROOT / name).items():
+                if locked.get(package, "").split("+", 1)[0] != version.split("+", 1)[0]:
+                    missing.append(f"{lock}: {package}=={version} (locked: {locked.get(package, 'absent')})")
+    return missing
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--pip-compile"]:
         run_pip_compile(argv[1:])
         return 0
+    if argv == ["--pins"]:
+        missing = pins_missing()
+        for line in missing:
+            print(f"not in the lock: {line}")
+        if missing:
+            print(f"run: {COMMAND}")
+        return 1 if missing else 0
     check = argv == ["--check"]
     if argv and not check:
         print(__doc__)
