@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from claims.models import (
     Actor,
@@ -164,7 +164,8 @@ def stance_list() -> QuerySet[Stance]:
 
 
 def actor_list() -> QuerySet[Actor]:
-    return Actor.objects.select_related("parent").prefetch_related("aliases")
+    """Actors with their aliases (the parent is shown by id: no join)."""
+    return Actor.objects.prefetch_related(Prefetch("aliases", to_attr="alias_list"))
 
 
 def actors_matching_name(name: str) -> QuerySet[Actor]:
@@ -186,32 +187,44 @@ def feeds_due(*, now: datetime.datetime) -> list[int]:
 def attribution_matrix(*, claims: QuerySet[Claim]) -> list[dict]:
     """For each claim: every actor's latest accepted position, since when it
     has held it, and all its accepted stances oldest first. Undated stances
-    sort before dated ones; same-day stances by entry order."""
+    sort before dated ones; same-day stances by entry order. Two queries,
+    plain values: this is read often and by many."""
     claim_list = list(claims.order_by("id").values("id", "title"))
     stances = (
         Stance.objects.filter(claim_id__in=[c["id"] for c in claim_list], review_status=ReviewStatus.ACCEPTED)
-        .select_related("actor", "report__source")
         .order_by("claim_id", "actor__name", "actor_id", F("stated_on").asc(nulls_first=True), "created_at", "id")
+        .values("id", "claim_id", "actor_id", "actor__name", "actor__kind", "position", "stated_on", "quote")
+        .annotate(source=F("report__source__name"))
     )
     by_claim: dict[int, dict[int, dict]] = {c["id"]: {} for c in claim_list}
     for stance in stances:
-        row = by_claim[stance.claim_id].setdefault(
-            stance.actor_id,
-            {"actor": stance.actor, "position": None, "since": None, "history": []},
+        row = by_claim[stance["claim_id"]].setdefault(
+            stance["actor_id"],
+            {
+                "actor": {"id": stance["actor_id"], "name": stance["actor__name"], "kind": stance["actor__kind"]},
+                "position": None,
+                "since": None,
+                "history": [],
+            },
         )
-        if stance.position != row["position"]:
-            row["position"], row["since"] = stance.position, stance.stated_on
-        source = stance.report.source if stance.report is not None else None
+        if stance["position"] != row["position"]:
+            row["position"], row["since"] = stance["position"], stance["stated_on"]
         row["history"].append(
             {
-                "position": stance.position,
-                "stated_on": stance.stated_on,
-                "stance": stance.id,
-                "quote": stance.quote,
-                "source": source.name if source is not None else None,
+                "position": stance["position"],
+                "stated_on": stance["stated_on"],
+                "stance": stance["id"],
+                "quote": stance["quote"],
+                "source": stance["source"],
             }
         )
     return [{"claim": c["id"], "title": c["title"], "actors": list(by_claim[c["id"]].values())} for c in claim_list]
+
+
+def stances_for_display(stances: QuerySet[Stance]) -> QuerySet[Stance]:
+    """Stances with the actors and source they are shown with; the report's
+    text (long) is not read."""
+    return stances.select_related("actor", "speaker", "report__source").defer("report__text", "report__search_vector")
 
 
 # Deletions, read back from the history tables: "-" rows are deletions.

@@ -58,7 +58,7 @@ class AliasSerializer(serializers.ModelSerializer):
 
 
 class ActorSerializer(serializers.ModelSerializer):
-    aliases = AliasSerializer(many=True, read_only=True)
+    aliases = AliasSerializer(many=True, read_only=True, source="alias_list")  # see selectors.actor_list
 
     class Meta:
         model = Actor
@@ -198,8 +198,12 @@ class PositionCountsField(serializers.DictField):
 
 class ClaimSerializer(serializers.ModelSerializer):
     alleged_perpetrator = ActorRefSerializer(read_only=True, allow_null=True)
-    tags: serializers.Field = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
-    incidents: serializers.Field = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    # Read from the lists the view prefetches (``claims_for_display``): plain
+    # lists, not a related manager per claim and field.
+    tags: serializers.Field = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="name", source="tag_list"
+    )
+    incidents: serializers.Field = serializers.PrimaryKeyRelatedField(many=True, read_only=True, source="incident_list")
 
     class Meta:
         model = Claim
@@ -223,7 +227,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 class ClaimDetailSerializer(ClaimSerializer):
     """A claim with its visible stances and evidence, and its incidents."""
 
-    incidents = IncidentSerializer(many=True, read_only=True)
+    incidents = IncidentSerializer(many=True, read_only=True, source="incident_list")
     stances = StanceSerializer(many=True, read_only=True, source="visible_stances")
     evidence = EvidenceSerializer(many=True, read_only=True, source="visible_evidence")
 

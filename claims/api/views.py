@@ -15,7 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
@@ -83,15 +83,19 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TrackerView
     def get_queryset(self) -> QuerySet[Claim]:
         claims = selectors.claims_visible_to(self.access).select_related("alleged_perpetrator")
         if self.action == "retrieve":
-            stances = selectors.stances_visible_to(self.access).select_related("actor", "speaker", "report__source")
+            stances = selectors.stances_for_display(selectors.stances_visible_to(self.access))
             return claims.prefetch_related(
-                "tags",
-                "incidents",
+                Prefetch("tags", to_attr="tag_list"),
+                Prefetch("incidents", to_attr="incident_list"),
                 Prefetch("stances", queryset=stances, to_attr="visible_stances"),
                 Prefetch("evidence", queryset=selectors.evidence_visible_to(self.access), to_attr="visible_evidence"),
             )
         if self.action == "list":
-            return claims.prefetch_related("tags", "incidents")
+            # The list shows incident ids only.
+            return claims.prefetch_related(
+                Prefetch("tags", to_attr="tag_list"),
+                Prefetch("incidents", queryset=Incident.objects.only("id"), to_attr="incident_list"),
+            )
         return claims  # matrix and follow read the claim's id only
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
@@ -104,8 +108,11 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TrackerView
     )
     @action(detail=True, methods=["get"])
     def matrix(self, request: Request, pk: str) -> Response:
-        claim = self.get_object()
-        rows = selectors.attribution_matrix(claims=Claim.objects.filter(pk=claim.pk))
+        if not pk.isdigit():
+            raise NotFound()
+        rows = selectors.attribution_matrix(claims=self.get_queryset().filter(pk=int(pk)))
+        if not rows:
+            raise NotFound()
         return Response(s.MatrixClaimSerializer(rows[0]).data)
 
     @extend_schema(
@@ -199,7 +206,7 @@ class StanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     ordering_fields = ["id", "stated_on", "updated_at"]
 
     def get_queryset(self) -> QuerySet:
-        return selectors.stances_visible_to(self.access).select_related("actor", "speaker", "report__source")
+        return selectors.stances_for_display(selectors.stances_visible_to(self.access))
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         return s.StanceWriteSerializer if self.action == "create" else s.StanceSerializer
