@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -27,7 +27,14 @@ from claims.models import Flag, Report
 logger = logging.getLogger(__name__)
 
 
-def _history(model: type[Report] | type[Flag], ids: Iterable[int], reason: str, user: User | None = None) -> None:
+def _history(
+    model: type[Report] | type[Flag],
+    ids: Iterable[int],
+    reason: str,
+    user: User | None = None,
+    *,
+    created: bool = False,
+) -> None:
     """A history row (who, when, why) for rows just changed by a conditional
     ``update()``: the state changes here are made that way so concurrent
     workers cannot both win, and ``update()`` bypasses django-simple-history.
@@ -35,7 +42,7 @@ def _history(model: type[Report] | type[Flag], ids: Iterable[int], reason: str, 
     rows = list(model.objects.filter(pk__in=list(ids)))
     if rows:
         model.history.bulk_history_create(  # type: ignore[attr-defined]
-            rows, update=True, default_user=user, default_change_reason=reason
+            rows, update=not created, default_user=user, default_change_reason=reason
         )
 
 
@@ -102,38 +109,41 @@ def report_lease_release_failed(*, report: Report, error: str) -> None:
 def flags_store(*, report: Report, proposals: Iterable[FlagProposal], matcher_version: str) -> dict[str, int]:
     """Write the matcher's proposals: one row per (report, claim) pair. A pair
     already reviewed is left alone, so a rejected flag stays rejected; a NEW
-    flag is updated in place. Safe to run twice and under concurrency."""
+    flag is updated in place. New pairs go in one INSERT that skips a pair a
+    concurrent run stored first (the unique constraint decides). Safe to run
+    twice and under concurrency."""
     counts = {"created": 0, "updated": 0, "kept_reviewed": 0}
-    created: list[int] = []
-    rewritten: list[int] = []
-    proposals = list(proposals)
-    existing = {f.claim_id: f for f in Flag.objects.filter(report=report, claim_id__in=[p.claim_id for p in proposals])}
-    for proposal in proposals:
-        fields = {
-            "score": proposal.score,
-            "tier": proposal.tier,
-            "passages": proposal.passages,
-            "matched_actors": proposal.matched_actors,
-            "matched_terms": proposal.matched_terms,
+    fields_of = {
+        p.claim_id: {
+            "score": p.score,
+            "tier": p.tier,
+            "passages": p.passages,
+            "matched_actors": p.matched_actors,
+            "matched_terms": p.matched_terms,
             "matcher_version": matcher_version,
         }
-        flag = existing.get(proposal.claim_id)
-        if flag is None:
-            try:
-                with transaction.atomic():
-                    created.append(Flag.objects.create(report=report, claim_id=proposal.claim_id, **fields).pk)
-                counts["created"] += 1
-                continue
-            except IntegrityError:
-                # Another run stored this pair first; fall through to update it.
-                flag = Flag.objects.get(report=report, claim_id=proposal.claim_id)
+        for p in proposals
+    }
+    existing = {f.claim_id: f for f in Flag.objects.filter(report=report, claim_id__in=list(fields_of))}
+    new = [Flag(report=report, claim_id=claim_id, **fields) for claim_id, fields in fields_of.items()
+           if claim_id not in existing]  # fmt: skip
+    created: list[int] = []
+    if new:
+        Flag.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
+        created = list(
+            Flag.objects.filter(report=report, claim_id__in=[f.claim_id for f in new]).values_list("pk", flat=True)
+        )
+        counts["created"] = len(created)
+        _history(Flag, created, f"created by the matcher ({matcher_version})", created=True)
+    rewritten: list[int] = []
+    for claim_id, flag in existing.items():
         if flag.status != Flag.Status.NEW:
             counts["kept_reviewed"] += 1
             continue
-        updated = Flag.objects.filter(pk=flag.pk, status=Flag.Status.NEW).update(**fields, updated_at=timezone.now())
-        counts["updated"] += updated
-        if updated:
+        fields = fields_of[claim_id]
+        if Flag.objects.filter(pk=flag.pk, status=Flag.Status.NEW).update(**fields, updated_at=timezone.now()):
             rewritten.append(flag.pk)
+    counts["updated"] = len(rewritten)
     _history(Flag, rewritten, f"re-matched ({matcher_version})")
     webhooks.webhook_deliveries_record_for_flags(created)
     return counts
