@@ -66,7 +66,8 @@ test: lint check browser-deps
 test-lexical: $(LEXICAL_VENV)/.installed
 	$(LEXICAL_VENV)/bin/python -c "import importlib.util as u; assert not u.find_spec('torch'), 'torch must be absent here'"
 	$(LEXICAL_VENV)/bin/pytest -m "not integration" -q tests/test_smoke.py tests/test_demo.py \
-		tests/test_matching_domain.py tests/test_matching_units.py tests/test_rematch.py tests/test_ingest_services.py
+		tests/test_matching_domain.py tests/test_matching_units.py tests/test_rematch.py tests/test_ingest_services.py \
+		tests/test_api.py tests/test_api_exports.py
 
 clean:
 	rm -rf $(VENV) $(LEXICAL_VENV) db.sqlite3 private-media staticfiles
