@@ -36,7 +36,7 @@ from django.db import connection, transaction
 
 from claims import services
 from claims.models import Report, Submission, WorkerHeartbeat
-from claims.tasks import heartbeat, sweep_reports
+from claims.tasks import heartbeat, match_report, sweep_reports
 from tests.harness import ROOT, ApiServer, PostgresServer, RedisServer, Worker, celery_app_on, wait_for
 from tests.integration import bookkeeping
 from tests.integration.faulty_worker import POISON_MARKER
@@ -403,11 +403,12 @@ def _call(server: ApiServer, key: str, method: str, path: str, body: dict | None
         return Answer(time.monotonic(), method, 0, str(error), "")
 
 
-def _post_until_stored(server: ApiServer, key: str, text: str, answers: list[Answer], deadline: float) -> None:
-    """What a well-behaved client does: retry a 503 with the same Idempotency-Key."""
-    idem = f"faults-{uuid.uuid5(uuid.NAMESPACE_URL, text)}"
+def _post_until_stored(
+    server: ApiServer, key: str, path: str, body: dict, answers: list[Answer], deadline: float, idem: str = ""
+) -> None:
+    """What a well-behaved client does: retry a 503 (with the same Idempotency-Key, if any)."""
     while time.monotonic() < deadline:
-        answer = _call(server, key, "POST", "/api/v1/reports/", {"title": "", "text": text}, idem)
+        answer = _call(server, key, "POST", path, body, idem)
         answers.append(answer)
         if answer.status != 503:
             return
@@ -437,7 +438,21 @@ def test_postgresql_restart_during_api_load_and_matching(own_postgres, own_redis
 
         def post_all(chunk: list[str]) -> None:
             for text in chunk:
-                _post_until_stored(api, key, text, answers, deadline)
+                idem = f"faults-{uuid.uuid5(uuid.NAMESPACE_URL, text)}"
+                _post_until_stored(api, key, "/api/v1/reports/", {"title": "", "text": text}, answers, deadline, idem)
+
+        def first_id(path: str) -> int:
+            payload = json.loads(_call(api, key, "GET", path).body)
+            return (payload["results"] if isinstance(payload, dict) else payload)[0]["id"]
+
+        claim, actor = first_id("/api/v1/claims/?page_size=1"), first_id("/api/v1/actors/?page_size=1")
+        rows_before = {"claim": _scalar(database_url, "SELECT count(*) FROM claims_claim"),
+                  "stance": _scalar(database_url, "SELECT count(*) FROM claims_stance")}  # fmt: skip
+
+        def record_stances() -> None:  # no idempotency key: a 503 must mean nothing was stored
+            for i in range(STANCES):
+                body = {"claim": claim, "actor": actor, "position": "denies", "quote": f"[pg-restart stance {i}]"}
+                _post_until_stored(api, key, "/api/v1/stances/", body, answers, deadline)
 
         stop_reading = threading.Event()
 
@@ -448,27 +463,28 @@ def test_postgresql_restart_during_api_load_and_matching(own_postgres, own_redis
 
         with ThreadPoolExecutor(max_workers=4) as load:
             reader = load.submit(read_claims)
-            posters = [load.submit(post_all, texts[i::3]) for i in range(3)]
-
-            def db() -> psycopg.Connection:
-                return psycopg.connect(own_postgres.url(), autocommit=True, connect_timeout=3)
+            posters = [load.submit(post_all, texts[i::2]) for i in range(2)] + [load.submit(record_stances)]
 
             def processed() -> int:
-                with db() as conn:
-                    return conn.execute("SELECT count(*) FROM claims_report WHERE status = 'processed'").fetchone()[0]
+                return _scalar(database_url, "SELECT count(*) FROM claims_report WHERE status = 'processed'")
 
             def in_flight() -> bool:
-                with db() as conn:
-                    return bool(
-                        conn.execute("SELECT count(*) FROM claims_report WHERE status = 'processing'").fetchone()[0]
-                    )
+                return bool(_scalar(database_url, "SELECT count(*) FROM claims_report WHERE status = 'processing'"))
 
             floor = processed() + 15  # matching under way, the API busy: now the fault, with a report in flight
             wait_for(lambda: processed() >= floor, timeout=60, interval=0.1, what="matching under way")
             with contextlib.suppress(AssertionError):
                 wait_for(in_flight, timeout=10, interval=0.005, what="a report in flight")
+            with psycopg.connect(database_url, autocommit=True) as conn:
+                latest = [row[0] for row in conn.execute("SELECT id FROM claims_report ORDER BY id DESC LIMIT 5")]
             own_postgres.stop("immediate")  # a crash: every connection dropped, recovery at start
             down_at = time.monotonic()
+            # Matching messages that arrive during the outage (a re-sent report, beat's sweep) must be
+            # retried, not lost: the worker cannot even take their lease.
+            with celery_app_on(own_redis.url()):
+                for report_id in latest:
+                    match_report.apply_async((report_id,))
+                sweep_reports.apply_async()
             time.sleep(2)  # the outage (the fault itself, not a wait for work)
             own_postgres.start()
             up_at = time.monotonic()
@@ -479,14 +495,16 @@ def test_postgresql_restart_during_api_load_and_matching(own_postgres, own_redis
 
         def settled() -> bool:
             sweep_reports.apply_async()  # what beat does every minute
-            with db() as conn:
-                return not conn.execute(
-                    "SELECT count(*) FROM claims_report WHERE status IN ('pending', 'processing')"
-                ).fetchone()[0]
+            return not _scalar(
+                database_url, "SELECT count(*) FROM claims_report WHERE status IN ('pending', 'processing')"
+            )
 
         with celery_app_on(own_redis.url()):
             wait_for(settled, timeout=90, interval=1, what="every report processed after the restart")
         counts = json.loads(_manage(database_url, BOOKKEEP, "BOOKKEEPING"))
+        stances_in = _scalar(
+            database_url, "SELECT count(DISTINCT quote) FROM claims_stance WHERE quote LIKE '[pg-restart stance %'"
+        )
     finally:
         api.stop()
     statuses = Counter(a.status for a in answers)
@@ -494,23 +512,35 @@ def test_postgresql_restart_during_api_load_and_matching(own_postgres, own_redis
     unclean = [a for a in answers if a.status == 503 and not _clean_503(a)]
     after = sorted(a.at for a in answers if a.status in (200, 201) and a.at > up_at)
     recovered = (after[0] - up_at) if after else None
-    retries = worker.output().count("Retry in")
+    retries = sum("match_report[" in line and "Retry in" in line for line in worker.output().splitlines())
     _report(capsys, "postgres_restart", statuses=dict(statuses), unclean_503=len(unclean),
             outage_s=round(up_at - down_at, 1), api_recovered_after_s=recovered and round(recovered, 1),
-            task_retries=retries, setup_s=round(seeded - started), servers_s=round(ready - seeded),
+            task_retries=retries, stances_in=STANCES, stances_stored=counts["stances"] - rows_before["stance"],
+            distinct_stances=stances_in, setup_s=round(seeded - started), servers_s=round(ready - seeded),
             **counts)  # fmt: skip
     assert not failed, [(a.status, a.body[:500]) for a in failed[:5]]
     assert statuses[503] >= 1  # the outage was felt...
     assert not unclean, [a.body[:500] for a in unclean[:5]]  # ...and answered cleanly
     assert recovered is not None and recovered < 10
-    assert retries + counts["retried"] >= 1  # matching met the outage and was retried
+    assert retries >= 1  # matching met the outage and was retried
     bookkeeping.assert_exactly_once(counts)
     assert counts["reports_in"] >= len(texts)
     assert counts["submissions_without_reports"] == 0
     assert counts["idempotency_keys_twice"] == 0
+    # Each stance and claim exactly once: none half-written, none stored twice by a retried request.
+    assert counts["stances"] - rows_before["stance"] == stances_in == STANCES
+    assert counts["claims"] == rows_before["claim"]
 
 
 BOOKKEEP = "from tests.integration.bookkeeping import main; main()"
+STANCES = 20
+
+
+def _scalar(database_url: str, sql: str) -> int:
+    with psycopg.connect(database_url, autocommit=True, connect_timeout=3) as conn:
+        row = conn.execute(sql).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def _clean_503(answer: Answer) -> bool:
