@@ -46,6 +46,8 @@ lint: install
 check: install
 	SECRET_KEY=check DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py check --fail-level WARNING
 	SECRET_KEY=check DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+	# The OpenAPI schema generates without a warning (every field typed, every endpoint documented).
+	SECRET_KEY=check DEBUG=1 $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	# The production settings, as .env.example gives them, pass the deploy checks.
 	set -a && . ./.env.example && set +a && \
 		SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \

@@ -196,14 +196,34 @@ class PositionCountsField(serializers.DictField):
     child = serializers.IntegerField()
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}, "readOnly": True})
+class TagNamesField(serializers.Field):
+    """Tag names, from a prefetched list of tags."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> list[str]:
+        return [tag.name for tag in value]
+
+
+@extend_schema_field({"type": "array", "items": {"type": "integer"}, "readOnly": True})
+class IdsField(serializers.Field):
+    """Ids, from a prefetched list of rows."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> list[int]:
+        return [row.pk for row in value]
+
+
 class ClaimSerializer(serializers.ModelSerializer):
     alleged_perpetrator = ActorRefSerializer(read_only=True, allow_null=True)
-    # Read from the lists the view prefetches (``claims_for_display``): plain
-    # lists, not a related manager per claim and field.
-    tags: serializers.Field = serializers.SlugRelatedField(
-        many=True, read_only=True, slug_field="name", source="tag_list"
-    )
-    incidents: serializers.Field = serializers.PrimaryKeyRelatedField(many=True, read_only=True, source="incident_list")
+    # Read from the lists the view prefetches: plain lists, not a related
+    # manager per claim and field.
+    tags: serializers.Field = TagNamesField(source="tag_list")
+    incidents: serializers.Field = IdsField(source="incident_list")
 
     class Meta:
         model = Claim
