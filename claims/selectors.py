@@ -19,11 +19,13 @@ from claims.models import (
     Evidence,
     Feed,
     Flag,
+    Incident,
     Membership,
     Report,
     ReviewStatus,
     Stance,
     Submission,
+    Tag,
     Team,
 )
 from claims.normalize import normalize_name
@@ -219,6 +221,56 @@ def attribution_matrix(*, claims: QuerySet[Claim]) -> list[dict]:
             }
         )
     return [{"claim": c["id"], "title": c["title"], "actors": list(by_claim[c["id"]].values())} for c in claim_list]
+
+
+CLAIM_LIST_FIELDS = (
+    "id",
+    "title",
+    "text",
+    "kind",
+    "status",
+    "scope_start",
+    "scope_end",
+    "scope_precision",
+    "created_at",
+    "updated_at",
+    "alleged_perpetrator_id",
+    "alleged_perpetrator__name",
+    "alleged_perpetrator__kind",
+)
+
+
+def claim_rows(rows: list[dict]) -> list[dict]:
+    """Claims as the API's list shows them (``ClaimSerializer``'s shape),
+    from ``.values(*CLAIM_LIST_FIELDS)`` rows: their tags and incident ids in
+    two queries, no model instances. The list is the API's busiest read."""
+    ids = [row["id"] for row in rows]
+    tags: dict[int, list[str]] = {pk: [] for pk in ids}
+    for claim_id, name in Tag.objects.filter(claims__in=ids).values_list("claims", "name"):
+        tags[claim_id].append(name)
+    incidents: dict[int, list[int]] = {pk: [] for pk in ids}
+    for claim_id, incident_id in Incident.objects.filter(claims__in=ids).values_list("claims", "id"):
+        incidents[claim_id].append(incident_id)
+    out = []
+    for row in rows:
+        perpetrator = row["alleged_perpetrator_id"]
+        out.append(
+            {
+                **{field: row[field] for field in CLAIM_LIST_FIELDS[:8]},
+                "alleged_perpetrator": {
+                    "id": perpetrator,
+                    "name": row["alleged_perpetrator__name"],
+                    "kind": row["alleged_perpetrator__kind"],
+                }
+                if perpetrator
+                else None,
+                "incidents": incidents[row["id"]],
+                "tags": tags[row["id"]],
+                "created_at": row["created_at"],
+                "updated_at": row["updated_at"],
+            }
+        )
+    return out
 
 
 def stances_for_display(stances: QuerySet[Stance]) -> QuerySet[Stance]:

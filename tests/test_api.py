@@ -251,3 +251,22 @@ def test_schema_and_docs_are_served(api, researcher_client):
     assert schema.status_code == 200
     assert "/api/v1/claims/" in schema.json()["paths"]
     assert researcher_client.get("/api/docs/").status_code == 200
+
+
+def test_claim_list_rows_are_exactly_what_the_claim_serializer_shows(api, demo):
+    # The list is built from plain values for speed; it must not drift from
+    # the serializer that documents it.
+    from django.db.models import Prefetch
+
+    from claims.api.serializers import ClaimSerializer
+
+    extra = factories.ClaimFactory(status=Claim.Status.PUBLISHED, alleged_perpetrator=None, kind=Claim.Kind.EVENT)
+    claims = (
+        Claim.objects.filter(status=Claim.Status.PUBLISHED)
+        .order_by("id")
+        .prefetch_related(Prefetch("tags", to_attr="tag_list"), Prefetch("incidents", to_attr="incident_list"))
+    )
+    expected = ClaimSerializer(claims, many=True).data
+    listed = api.get("/api/v1/claims/", {"page_size": 200}).json()["results"]
+    assert listed == [dict(row) for row in expected]
+    assert extra.id in [row["id"] for row in listed]
