@@ -5,6 +5,7 @@
     python3 requirements-lock.py --check   # exit 1 if a lock is out of date
     python3 requirements-lock.py --pins    # offline, seconds: every input pin is in its lock (CI)
 
+requirements.lock           <- requirements.txt (the runtime: what the Docker image installs)
 requirements-dev.lock       <- requirements-dev.txt (with requirements.txt)
 requirements-semantic.lock  <- requirements-dev.txt + requirements-semantic.txt
 
@@ -33,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 LOCKS = {
+    "requirements.lock": ["requirements.txt"],
     "requirements-dev.lock": ["requirements-dev.txt"],
     "requirements-semantic.lock": ["requirements-dev.txt", "requirements-semantic.txt"],
 }
