@@ -233,6 +233,12 @@ def test_pagination_is_bounded(api, demo):
     assert len(api.get("/api/v1/actors/", {"page_size": 100000}).json()["results"]) <= 200
 
 
+def test_a_cursor_the_server_did_not_issue_is_400(api):
+    response = api.get("/api/v1/claims/", {"cursor": "not-a-cursor"})
+    assert response.status_code == 400
+    assert "cursor" in response.json()
+
+
 def test_bad_filter_values_are_400_naming_the_parameter(api):
     response = api.get("/api/v1/claims/", {"updated_since": "not-a-date", "kind": "nonsense"})
     assert response.status_code == 400

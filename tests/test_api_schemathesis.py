@@ -121,7 +121,7 @@ def _steer(case: Any, ids: dict[str, list[int]], pick: Any) -> Any:
             if field in case.body and ids.get(f"{field}s" if field != "speaker" else "actors"):
                 case.body[field] = pick(ids[f"{field}s" if field != "speaker" else "actors"])
     if isinstance(case.query, dict):
-        case.query.pop("cursor", None)  # only cursors the server issued are valid (else 404)
+        case.query.pop("cursor", None)  # only cursors the server issued are valid (else 400)
     if case.path_parameters and "delivery_id" in case.path_parameters:
         case.path_parameters["delivery_id"] = pick(ids["deliveries"])
     if resource == "webhooks" and isinstance(case.body, dict) and "url" in case.body:
