@@ -24,7 +24,7 @@ from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from claims import services
 from claims.api.keys import api_key_create
@@ -50,7 +50,7 @@ EXAMPLES = 8  # per operation and mode: the whole test stays well under 90 s
 # status_code_conformance is left out: drf-spectacular documents each operation's success
 # responses only, so every 400/401/403/404 would count as "undocumented". Add it once the
 # schema documents the error responses (a postprocessing hook in SPECTACULAR_SETTINGS).
-CHECKS = [not_a_server_error, response_schema_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 ID_FIELDS = ("claim", "actor", "speaker", "report", "source")
 
 
