@@ -5,19 +5,11 @@ any process's memory."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from claims.api.keys import api_key_create
 from claims.models import Membership, Submission, Team
@@ -28,74 +20,13 @@ pytestmark = pytest.mark.integration
 REQUESTS = 12
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """A gunicorn process (2 sync workers) on the test database."""
-
-    def __init__(self, broker_url: str):
-        self.port = _free_port()
-        self.log = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
-        env = {
-            **os.environ,
-            "DATABASE_URL": harness.test_database_url(),
-            "CELERY_BROKER_URL": broker_url,  # matching is queued, not run in the server
-            "SECRET_KEY": settings.SECRET_KEY,
-            "CONN_MAX_AGE": "0",
-            "MATCHER_EMBEDDINGS": "false",
-            "API_THROTTLE_RATE": "100000/minute",
-        }
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "tracker.wsgi",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--workers",
-            "2",
-        ]
-        self.process = subprocess.Popen(
-            command,
-            cwd=harness.ROOT,
-            env=env,
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def ready(self) -> bool:
-        if self.process.poll() is not None:
-            raise AssertionError(f"gunicorn exited:\n{self.log.read_text()[-3000:]}")
-        try:
-            urllib.request.urlopen(self.url("/api/schema/"), timeout=2)  # noqa: S310 (a local server)
-        except (urllib.error.URLError, OSError):
-            return False
-        return True
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-
-
 @pytest.fixture
 def servers(broker_url):
-    started = [Server(broker_url), Server(broker_url)]
+    # Matching is queued on the test's broker, not run in the servers.
+    started: list[harness.ApiServer] = []
     try:
-        for server in started:
-            harness.wait_for(server.ready, timeout=60, what=f"gunicorn on port {server.port}")
+        for _ in range(2):
+            started.append(harness.ApiServer(database_url=harness.test_database_url(), broker_url=broker_url).start())
         yield started
     finally:
         for server in started:
