@@ -78,6 +78,41 @@ def read_only_client(read_only_member):
     return _client_for(read_only_member)
 
 
+def api_client(key: str | None = None):
+    """A REST API client, signed with ``key`` (``Authorization: Api-Key …``) if given."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if key:
+        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    return client
+
+
+@pytest.fixture
+def team_key(factcheck_team, team_member):
+    """An editor key of the fact-checking team, as the team member issued it."""
+    from claims.api.keys import api_key_create
+
+    _, key = api_key_create(team=factcheck_team, user=team_member, name="sync", role=Membership.Role.EDITOR)
+    return key
+
+
+@pytest.fixture
+def api(team_key):
+    return api_client(team_key)
+
+
+@pytest.fixture
+def demo(db):
+    """The seed demo; returns its chlorine attribution claim."""
+    from django.core.management import call_command
+
+    from claims.models import Claim
+
+    call_command("load_demo", verbosity=0)
+    return Claim.objects.get(text__icontains="chlorine", kind=Claim.Kind.ATTRIBUTION)
+
+
 @pytest.fixture
 def anonymous_client():
     return Client()

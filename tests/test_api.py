@@ -4,39 +4,14 @@ the seed's chlorine claim."""
 import datetime
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from claims.api.keys import api_key_check, api_key_create, api_key_revoke
 from claims.models import Claim, Flag, Membership, ReviewStatus, Stance, Submission
 from tests import factories
+from tests.conftest import api_client
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(key: str | None = None) -> APIClient:
-    client = APIClient()
-    if key:
-        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
-    return client
-
-
-@pytest.fixture
-def team_key(factcheck_team, team_member):
-    _, key = api_key_create(team=factcheck_team, user=team_member, name="sync", role=Membership.Role.EDITOR)
-    return key
-
-
-@pytest.fixture
-def api(team_key):
-    return _client(team_key)
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", verbosity=0)
-    return Claim.objects.get(text__icontains="chlorine", kind=Claim.Kind.ATTRIBUTION)
 
 
 def test_key_is_shown_once_and_stored_hashed(factcheck_team, team_member):
@@ -56,24 +31,24 @@ def test_revoked_and_expired_keys_are_refused(factcheck_team, team_member):
     expiring_row.expires_at = timezone.now() - datetime.timedelta(seconds=1)
     expiring_row.save()
     for key in (revoked, expiring, "trk_nothing_here", "garbage"):
-        response = _client(key).get("/api/v1/claims/")
+        response = api_client(key).get("/api/v1/claims/")
         assert response.status_code == 401, key
         assert response["WWW-Authenticate"] == "Api-Key"
 
 
 def test_key_stops_working_when_its_creator_leaves_the_team(team_key, team_member):
     Membership.objects.filter(user=team_member).delete()
-    assert _client(team_key).get("/api/v1/claims/").status_code == 401
+    assert api_client(team_key).get("/api/v1/claims/").status_code == 401
 
 
 def test_anonymous_needs_a_key_unless_anonymous_reads_are_on(settings, demo):
-    assert _client().get("/api/v1/claims/").status_code == 401
+    assert api_client().get("/api/v1/claims/").status_code == 401
     settings.API_ANONYMOUS_READ = True
-    response = _client().get("/api/v1/claims/")
+    response = api_client().get("/api/v1/claims/")
     assert response.status_code == 200
     assert all(row["status"] == "published" for row in response.json()["results"])
-    assert _client().get("/api/v1/stances/").status_code == 401
-    assert _client().post("/api/v1/reports/", {"text": "x"}, format="json").status_code == 401
+    assert api_client().get("/api/v1/stances/").status_code == 401
+    assert api_client().post("/api/v1/reports/", {"text": "x"}, format="json").status_code == 401
 
 
 def test_find_every_claim_the_syrian_government_denied_by_alias(api, demo):
@@ -189,7 +164,7 @@ def test_stance_on_an_invisible_claim_is_refused_by_field(api, other_team):
 
 def test_read_only_key_cannot_write(factcheck_team, read_only_member, demo):
     _, key = api_key_create(team=factcheck_team, user=read_only_member, name="reader")
-    client = _client(key)
+    client = api_client(key)
     assert client.get("/api/v1/claims/").status_code == 200
     assert client.post("/api/v1/reports/", {"text": "x"}, format="json").status_code == 403
 

@@ -6,37 +6,17 @@ import datetime
 import io
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from claims import claimreview
 from claims.api.exports import csv_cell
-from claims.api.keys import api_key_create
-from claims.models import Claim, Flag, Membership, ReviewStatus, Stance
+from claims.models import Claim, Flag, ReviewStatus, Stance
 from tests import factories
+from tests.conftest import api_client
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(key: str | None = None) -> APIClient:
-    client = APIClient()
-    if key:
-        client.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
-    return client
-
-
-@pytest.fixture
-def api(factcheck_team, team_member):
-    _, key = api_key_create(team=factcheck_team, user=team_member, name="exports", role=Membership.Role.EDITOR)
-    return _client(key)
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", verbosity=0)
-    return Claim.objects.get(text__icontains="chlorine", kind=Claim.Kind.ATTRIBUTION)
 
 
 @pytest.fixture
@@ -154,7 +134,7 @@ def test_own_pending_stance_is_in_the_csv_but_not_in_the_claimreview(api, demo, 
 
 
 def test_anonymous_reads_claimreview_and_claims_csv_only_when_allowed(demo, planted, settings):
-    anonymous = _client()
+    anonymous = api_client()
     assert anonymous.get(f"/api/v1/claims/{demo.id}/claimreview/").status_code == 401
     assert anonymous.get("/api/v1/exports/claims.csv").status_code == 401
     settings.API_ANONYMOUS_READ = True
