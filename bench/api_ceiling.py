@@ -1,7 +1,8 @@
 """The ceiling for bench_api.py: bare Django views that build the same JSON
 payloads as the API endpoints with ``.values()``, no DRF. Same key check, same
-visibility rules, same rows. Served next to the API by pointing
-DJANGO_SETTINGS_MODULE at this module (it extends the project's settings).
+visibility rules, same rows (the claim list and the matrix from the very
+selectors the API renders, so those two measure what DRF adds). Mounted next
+to the API by ``api_ceiling_settings.py``.
 """
 
 from __future__ import annotations
@@ -23,38 +24,11 @@ def _access(request: HttpRequest):
     return access_for_key(key)
 
 
-def _m2m(through, left: str, right: str, ids: list[int]) -> dict[int, list]:
-    out: dict[int, list] = defaultdict(list)
-    for a, b in through.objects.filter(**{f"{left}__in": ids}).values_list(left, right):
-        out[a].append(b)
-    return out
-
-
-CLAIM_FIELDS = ["id", "title", "text", "kind", "status", "scope_start", "scope_end", "scope_precision"]
-
-
 def _claim_rows(claims) -> list[dict]:
-    from claims.models import Claim
+    # The same values-built rows the API's claim list renders.
+    from claims.selectors import CLAIM_LIST_FIELDS, claim_rows
 
-    rows = list(
-        claims.values(
-            *CLAIM_FIELDS,
-            "created_at",
-            "updated_at",
-            "alleged_perpetrator_id",
-            "alleged_perpetrator__name",
-            "alleged_perpetrator__kind",
-        )
-    )
-    ids = [row["id"] for row in rows]
-    tags = _m2m(Claim.tags.through, "claim_id", "tag__name", ids)
-    incidents = _m2m(Claim.incidents.through, "claim_id", "incident_id", ids)
-    for row in rows:
-        pid = row.pop("alleged_perpetrator_id")
-        name, kind = row.pop("alleged_perpetrator__name"), row.pop("alleged_perpetrator__kind")
-        row["alleged_perpetrator"] = {"id": pid, "name": name, "kind": kind} if pid else None
-        row["tags"], row["incidents"] = tags[row["id"]], incidents[row["id"]]
-    return rows
+    return claim_rows(list(claims.values(*CLAIM_LIST_FIELDS)))
 
 
 def claim_list(request: HttpRequest) -> JsonResponse:
@@ -145,46 +119,16 @@ def actor_by_alias(request: HttpRequest) -> JsonResponse:
 
 
 def matrix(request: HttpRequest, pk: int) -> JsonResponse:
-    from django.db.models import F
-
-    from claims.models import Stance
-    from claims.selectors import claims_visible_to
+    # The API renders this selector's rows too; the ceiling skips DRF only.
+    from claims.selectors import attribution_matrix, claims_visible_to
 
     access = _access(request)
     if access is None:
         return JsonResponse({"detail": "unauthorised"}, status=401)
-    claim = claims_visible_to(access).filter(pk=pk).values("id", "title").first()
-    if claim is None:
+    rows = attribution_matrix(claims=claims_visible_to(access).filter(pk=pk))
+    if not rows:
         return JsonResponse({"detail": "Not found."}, status=404)
-    actors: dict[int, dict] = {}
-    stances = (
-        Stance.objects.filter(claim_id=pk, review_status="accepted")
-        .order_by("actor__name", "actor_id", F("stated_on").asc(nulls_first=True), "created_at", "id")
-        .values("id", "actor_id", "actor__name", "actor__kind", "position", "stated_on", "quote")
-        .annotate(source=F("report__source__name"))
-    )
-    for st in stances:
-        row = actors.setdefault(
-            st["actor_id"],
-            {
-                "actor": {"id": st["actor_id"], "name": st["actor__name"], "kind": st["actor__kind"]},
-                "position": None,
-                "since": None,
-                "history": [],
-            },
-        )
-        if st["position"] != row["position"]:
-            row["position"], row["since"] = st["position"], st["stated_on"]
-        row["history"].append(
-            {
-                "position": st["position"],
-                "stated_on": st["stated_on"],
-                "stance": st["id"],
-                "quote": st["quote"],
-                "source": st["source"],
-            }
-        )
-    return JsonResponse({"claim": claim["id"], "title": claim["title"], "actors": list(actors.values())})
+    return JsonResponse(rows[0])
 
 
 urlpatterns = [
