@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from claims.normalize import normalize_name
@@ -797,12 +798,29 @@ class WebhookDelivery(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # Set whenever the delivery is PENDING, so the sweep can tell a lost
+    # message from a retry still waiting out its backoff.
+    next_attempt_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        default=timezone.now,
+        help_text="When the next attempt is due (while one is being made: its deadline); empty once delivered or "
+        "failed. A pending delivery overdue by WEBHOOK_REQUEUE_SECONDS is sent again by the sweep.",
+    )
 
     class Meta:
         verbose_name_plural = "webhook deliveries"
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["webhook", "event_id"], name="webhook_delivery_unique_event"),
+            models.CheckConstraint(
+                condition=~Q(status="pending") | Q(next_attempt_at__isnull=False),
+                name="webhook_delivery_pending_has_next_attempt",
+            ),
+        ]
+        indexes = [
+            # What the sweep reads: the few pending rows, by when they are due.
+            models.Index(fields=["next_attempt_at"], name="webhook_delivery_due", condition=Q(status="pending")),
         ]
 
     def __str__(self) -> str:

@@ -194,8 +194,9 @@ def deliver_webhook(self, delivery_id: int, attempt: int | None = None, replay: 
 
 @shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
 def sweep_webhook_deliveries() -> int:
-    """Periodic (Celery beat): re-send PENDING deliveries whose message was
-    lost. Safe at any time: a message for an attempt already made does nothing."""
+    """Periodic (Celery beat): re-send PENDING deliveries whose next attempt
+    is overdue (its message was lost). Safe at any time: each message names
+    its attempt, and one for an attempt already made does nothing."""
     from claims import webhooks
 
     stuck = webhooks.webhook_deliveries_stuck()

@@ -16,6 +16,13 @@ Guarantees:
   attempt is retried with exponential backoff and jitter until
   ``WEBHOOK_MAX_ATTEMPTS``, then the delivery is FAILED with its last error.
   A replay re-sends the stored payload once, as a new attempt.
+- A PENDING delivery always records when its next attempt is due
+  (``next_attempt_at``: when recorded or replayed, now; while an attempt is
+  made, its deadline; after a failed one, when its retry's countdown ends).
+  The sweep re-sends one overdue by ``WEBHOOK_REQUEUE_SECONDS``, so a lost
+  message, retry or crashed attempt is resent minutes after it was due.
+  Each message names its attempt number and a stale one does nothing, so a
+  sweep's copy and a late original never make the same attempt twice.
 - Every request is signed: ``X-Tracker-Signature: sha256=<hex>`` is the
   HMAC-SHA256, keyed with the webhook's secret, of ``"<timestamp>.<body>"``
   where the timestamp is ``X-Tracker-Timestamp`` (Unix seconds). Receivers
@@ -42,7 +49,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import F, Model, Q, QuerySet
+from django.db.models import F, Model, QuerySet
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 from rest_framework.serializers import BaseSerializer
@@ -298,26 +305,32 @@ def webhook_delivery_attempt(
     two copies of a message make one attempt; ``attempt`` (1-based), when
     given, names the attempt this message was sent for, and a stale one
     (already made) does nothing. Returns None when nothing was attempted.
+    While the request is made, ``next_attempt_at`` is its deadline, so a
+    worker lost mid-attempt is noticed by the sweep.
 
     2xx marks the delivery DELIVERED. Anything else (another status, a
     redirect, a refused address, a network error) records the error and
-    returns ``retry_in`` seconds while attempts remain (and ``retry``), or
-    marks it FAILED."""
+    returns ``retry_in`` seconds while attempts remain (and ``retry``), with
+    ``next_attempt_at`` that far ahead, or marks it FAILED. DELIVERED and
+    FAILED clear ``next_attempt_at``."""
     delivery = WebhookDelivery.objects.select_related("webhook").filter(pk=delivery_id).first()
     if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
         return None
     if attempt is not None and delivery.attempts != attempt - 1:
         return None
+    total_timeout = float(_setting("WEBHOOK_TIMEOUT_SECONDS", 10))
     claimed = WebhookDelivery.objects.filter(
         pk=delivery.pk, status=WebhookDelivery.Status.PENDING, attempts=delivery.attempts
-    ).update(attempts=F("attempts") + 1)
+    ).update(attempts=F("attempts") + 1, next_attempt_at=timezone.now() + datetime.timedelta(seconds=total_timeout))
     if not claimed:
         return None
     number = delivery.attempts + 1
     current = WebhookDelivery.objects.filter(pk=delivery.pk, attempts=number)
     webhook = delivery.webhook
     if not webhook.active:
-        current.update(status=WebhookDelivery.Status.FAILED, last_error="The webhook is not active.")
+        current.update(
+            status=WebhookDelivery.Status.FAILED, last_error="The webhook is not active.", next_attempt_at=None
+        )
         return AttemptOutcome(attempt=number, status=WebhookDelivery.Status.FAILED)
 
     body = request_body(delivery.payload)
@@ -337,7 +350,7 @@ def webhook_delivery_attempt(
             body=body,
             headers=headers,
             connect_timeout=float(_setting("WEBHOOK_CONNECT_TIMEOUT", 5)),
-            total_timeout=float(_setting("WEBHOOK_TIMEOUT_SECONDS", 10)),
+            total_timeout=total_timeout,
         )
     except FetchError as exc:
         error = f"not sent: {exc.reason}" if isinstance(exc, FetchRefused) else str(exc.reason)
@@ -350,6 +363,7 @@ def webhook_delivery_attempt(
                 response_status=result.status,
                 last_error="",
                 delivered_at=timezone.now(),
+                next_attempt_at=None,
             )
             return AttemptOutcome(attempt=number, status=WebhookDelivery.Status.DELIVERED)
         snippet = result.content[:500].decode("utf-8", "replace")
@@ -359,9 +373,18 @@ def webhook_delivery_attempt(
 
     error = f"attempt {number}: {error}"[:10_000]
     if retry and number < max_attempts():
-        current.update(response_status=response_status, last_error=error)
-        return AttemptOutcome(attempt=number, status=WebhookDelivery.Status.PENDING, retry_in=retry_delay(number))
-    current.update(status=WebhookDelivery.Status.FAILED, response_status=response_status, last_error=error)
+        # The task sends the next attempt with this countdown; the row says
+        # when it is due, for the sweep should that message be lost.
+        retry_in = retry_delay(number)
+        current.update(
+            response_status=response_status,
+            last_error=error,
+            next_attempt_at=timezone.now() + datetime.timedelta(seconds=retry_in),
+        )
+        return AttemptOutcome(attempt=number, status=WebhookDelivery.Status.PENDING, retry_in=retry_in)
+    current.update(
+        status=WebhookDelivery.Status.FAILED, response_status=response_status, last_error=error, next_attempt_at=None
+    )
     logger.warning("webhook delivery %s failed after %s attempts: %s", delivery.pk, number, error)
     return AttemptOutcome(attempt=number, status=WebhookDelivery.Status.FAILED)
 
@@ -372,22 +395,21 @@ def webhook_deliveries_replay(*, deliveries: Iterable[WebhookDelivery]) -> int:
     is replayed at once instead of waiting for its next retry."""
     ids = [d.pk for d in deliveries]
     with transaction.atomic():
-        WebhookDelivery.objects.filter(pk__in=ids).update(status=WebhookDelivery.Status.PENDING)
+        WebhookDelivery.objects.filter(pk__in=ids).update(
+            status=WebhookDelivery.Status.PENDING, next_attempt_at=timezone.now()
+        )
         webhook_deliveries_enqueue(ids, replay=True)
     return len(ids)
 
 
 def webhook_deliveries_stuck(*, now: datetime.datetime | None = None) -> list[tuple[int, int]]:
     """(delivery id, next attempt) of PENDING deliveries whose message seems
-    lost: never tried ``WEBHOOK_REQUEUE_SECONDS`` after being recorded, or
-    still pending after every retry should have run."""
+    lost: their next attempt was due ``WEBHOOK_REQUEUE_SECONDS`` ago or more.
+
+    The grace lets a message that is merely waiting in a busy queue run
+    first; re-sending one that was not lost is harmless (the message names
+    its attempt number, and whichever copy runs second does nothing)."""
     now = now or timezone.now()
-    wait = float(_setting("WEBHOOK_REQUEUE_SECONDS", 300))
-    base = float(_setting("WEBHOOK_RETRY_BASE_SECONDS", 30))
-    cap = float(_setting("WEBHOOK_RETRY_MAX_SECONDS", 3600))
-    timeout = float(_setting("WEBHOOK_TIMEOUT_SECONDS", 10))
-    horizon = wait + sum(min(cap, base * 2 ** (n - 1)) + timeout for n in range(1, max_attempts() + 1))
-    never_tried = Q(attempts=0, created_at__lte=now - datetime.timedelta(seconds=wait))
-    overdue = Q(attempts__gt=0, created_at__lte=now - datetime.timedelta(seconds=horizon))
-    rows = WebhookDelivery.objects.filter(never_tried | overdue, status=WebhookDelivery.Status.PENDING)
+    grace = datetime.timedelta(seconds=float(_setting("WEBHOOK_REQUEUE_SECONDS", 300)))
+    rows = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now - grace)
     return [(pk, attempts + 1) for pk, attempts in rows.order_by("id").values_list("id", "attempts")]

@@ -16,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from claims import processing, services, tasks, webhooks
@@ -293,13 +295,19 @@ def test_a_delivery_is_signed_and_verifies_with_the_secret(
     assert not verify("s3cret-s3cret-s3cret", headers, body.replace(b"flag", b"flog"))
 
 
-def test_a_failing_receiver_is_retried_with_backoff_then_failed(
-    settings, factcheck_team, receiver, local_post, sent, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def failing(settings, factcheck_team, receiver, local_post, sent, django_capture_on_commit_callbacks):
+    """A delivery to a receiver that answers 500, with three attempts to make;
+    the message for the first is already taken from ``sent``."""
     settings.WEBHOOK_MAX_ATTEMPTS = 3
-    settings.WEBHOOK_RETRY_BASE_SECONDS = 10
     delivery = _delivery(factcheck_team, f"{receiver.base}/fail", capture=django_capture_on_commit_callbacks)
     sent.clear()
+    return delivery
+
+
+def test_a_failing_receiver_is_retried_with_backoff_then_failed(settings, failing, receiver, sent):
+    settings.WEBHOOK_RETRY_BASE_SECONDS = 10
+    delivery = failing
 
     assert tasks.deliver_webhook(delivery.pk) == "pending"
     delivery.refresh_from_db()
@@ -348,13 +356,136 @@ def test_the_address_is_checked_again_when_sending(
     assert receiver.seen == []
 
 
-def test_the_sweep_resends_deliveries_whose_message_was_lost(factcheck_team, sent, django_capture_on_commit_callbacks):
+# --- sweeping lost messages ---------------------------------------------------------------
+
+TICK = datetime.timedelta(microseconds=1)
+
+
+def _grace(settings) -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.WEBHOOK_REQUEUE_SECONDS)
+
+
+def test_a_recorded_delivery_is_due_now_and_resent_if_its_message_was_lost(
+    settings, factcheck_team, sent, django_capture_on_commit_callbacks
+):
+    before = timezone.now()
     delivery = _delivery(factcheck_team, PUBLIC_URL, capture=django_capture_on_commit_callbacks)
+    assert before <= delivery.next_attempt_at <= timezone.now()
     sent.clear()
     assert tasks.sweep_webhook_deliveries() == 0
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(created_at=delivery.created_at - datetime.timedelta(hours=1))
+
+    due = delivery.next_attempt_at
+    assert webhooks.webhook_deliveries_stuck(now=due + _grace(settings) - TICK) == []
+    assert webhooks.webhook_deliveries_stuck(now=due + _grace(settings)) == [(delivery.pk, 1)]
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=due - _grace(settings))
     assert tasks.sweep_webhook_deliveries() == 1
     assert sent == [(delivery.pk, {"attempt": 1}, None)]
+
+
+def test_a_lost_retry_is_resent_once_due_and_the_grace_passed_not_before(settings, failing, receiver, sent):
+    settings.WEBHOOK_RETRY_BASE_SECONDS = 60
+    delivery = failing
+    before = timezone.now()
+    assert tasks.deliver_webhook(delivery.pk) == "pending"
+    after = timezone.now()
+    [(_, retry_kwargs, countdown)] = sent
+    delivery.refresh_from_db()
+    due = delivery.next_attempt_at
+    # The row says when the countdown ends: the retry's own delay, not the whole backoff.
+    assert before + datetime.timedelta(seconds=countdown) <= due <= after + datetime.timedelta(seconds=countdown)
+    sent.clear()  # the retry's message is lost (say, Redis restarted)
+
+    assert webhooks.webhook_deliveries_stuck(now=due) == []
+    assert webhooks.webhook_deliveries_stuck(now=due + _grace(settings) - TICK) == []
+    assert webhooks.webhook_deliveries_stuck(now=due + _grace(settings)) == [(delivery.pk, 2)]
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() - _grace(settings))
+    assert tasks.sweep_webhook_deliveries() == 1
+    [(_, swept_kwargs, _)] = sent
+    assert swept_kwargs == retry_kwargs == {"attempt": 2}
+
+    # The sweep's copy makes attempt 2; the original, arriving late, makes none.
+    assert tasks.deliver_webhook(delivery.pk, **swept_kwargs) == "pending"
+    assert tasks.deliver_webhook(delivery.pk, **retry_kwargs) is None
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2 and len(receiver.seen) == 2
+    assert delivery.next_attempt_at > timezone.now()  # attempt 3 is due later, with its own backoff
+    assert webhooks.webhook_deliveries_stuck(now=due + _grace(settings)) == []
+
+
+def test_the_original_retry_first_makes_the_sweeps_copy_stale(settings, failing, receiver):
+    delivery = failing
+    tasks.deliver_webhook(delivery.pk)
+    delivery.refresh_from_db()
+    [(_, swept_attempt)] = webhooks.webhook_deliveries_stuck(now=delivery.next_attempt_at + _grace(settings))
+    assert swept_attempt == 2
+
+    assert tasks.deliver_webhook(delivery.pk, attempt=2) == "pending"  # the original, merely late
+    assert tasks.deliver_webhook(delivery.pk, attempt=swept_attempt) is None
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2 and len(receiver.seen) == 2
+
+
+def test_an_attempt_lost_with_its_worker_is_resent_after_its_deadline(
+    settings, factcheck_team, sent, django_capture_on_commit_callbacks
+):
+    class WorkerLost(Exception):
+        pass
+
+    def crash(url, **kwargs):
+        raise WorkerLost
+
+    delivery = _delivery(factcheck_team, PUBLIC_URL, capture=django_capture_on_commit_callbacks)
+    started = timezone.now()
+    with pytest.raises(WorkerLost):
+        webhooks.webhook_delivery_attempt(delivery_id=delivery.pk, attempt=1, poster=crash)
+    delivery.refresh_from_db()
+    deadline = delivery.next_attempt_at
+    assert delivery.attempts == 1 and delivery.status == "pending"
+    assert deadline >= started + datetime.timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS)
+
+    # The message, redelivered, names an attempt already counted: nothing happens.
+    assert webhooks.webhook_delivery_attempt(delivery_id=delivery.pk, attempt=1, poster=crash) is None
+    assert webhooks.webhook_deliveries_stuck(now=deadline + _grace(settings) - TICK) == []
+    assert webhooks.webhook_deliveries_stuck(now=deadline + _grace(settings)) == [(delivery.pk, 2)]
+
+
+def test_delivered_and_failed_deliveries_are_never_swept(
+    settings, factcheck_team, receiver, local_post, sent, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_MAX_ATTEMPTS = 1
+    delivered = _delivery(factcheck_team, f"{receiver.base}/ok", capture=django_capture_on_commit_callbacks)
+    failed = _delivery(factcheck_team, f"{receiver.base}/fail", capture=django_capture_on_commit_callbacks)
+    inactive = _delivery(factcheck_team, f"{receiver.base}/ok", capture=django_capture_on_commit_callbacks)
+    Webhook.objects.filter(pk=inactive.webhook_id).update(active=False)
+    assert [tasks.deliver_webhook(d.pk, attempt=1) for d in (delivered, failed, inactive)] == [
+        "delivered",
+        "failed",
+        "failed",
+    ]
+
+    rows = WebhookDelivery.objects.filter(pk__in=[delivered.pk, failed.pk, inactive.pk])
+    assert list(rows.values_list("next_attempt_at", flat=True)) == [None, None, None]
+    # Every webhook hears of every later flag too: those deliveries are pending, and the only ones swept.
+    pending = set(WebhookDelivery.objects.filter(status="pending").values_list("id", flat=True))
+    swept = {pk for pk, _ in webhooks.webhook_deliveries_stuck(now=timezone.now() + datetime.timedelta(days=365))}
+    assert swept == pending and len(pending) == 3
+    # Only pending deliveries may have nothing due; the database refuses one that has nothing due.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows.filter(pk=failed.pk).update(status=WebhookDelivery.Status.PENDING)
+
+
+def test_a_replay_is_due_now_and_resent_if_its_message_was_lost(
+    settings, factcheck_team, sent, django_capture_on_commit_callbacks
+):
+    delivery = _delivery(factcheck_team, PUBLIC_URL, capture=django_capture_on_commit_callbacks)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status="failed", attempts=8, next_attempt_at=None)
+    before = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        webhooks.webhook_deliveries_replay(deliveries=[delivery])
+    delivery.refresh_from_db()
+    assert delivery.status == "pending" and before <= delivery.next_attempt_at <= timezone.now()
+    assert webhooks.webhook_deliveries_stuck(now=delivery.next_attempt_at + _grace(settings) - TICK) == []
+    assert webhooks.webhook_deliveries_stuck(now=delivery.next_attempt_at + _grace(settings)) == [(delivery.pk, 9)]
 
 
 # --- the API ---------------------------------------------------------------------------------
