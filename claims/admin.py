@@ -1161,7 +1161,8 @@ def _items_html(items: Any, *, text_keys: tuple[str, ...], limit: int) -> Any:
             rows.append((Truncator(str(item)).chars(300), ""))
     more = len(items) - limit if len(items) > limit else 0
     return format_html(
-        "<ul style='margin:0;padding-left:1em'>{}</ul>{}",
+        # Styled by claims/admin.css: the Content-Security-Policy refuses style attributes.
+        "<ul class='matched-items'>{}</ul>{}",
         format_html_join("", "<li>{}{}</li>", rows),
         format_html("<small>and {} more</small>", more) if more else "",
     )
@@ -1190,6 +1191,9 @@ class FlagAdmin(SimpleHistoryAdmin):
         "created_at",
     ]
     fields = tuple(readonly_fields)
+
+    class Media:
+        css = {"all": ["claims/admin.css"]}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # flags are the matcher's output
@@ -1419,7 +1423,16 @@ class WebhookAdmin(SimpleHistoryAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["event", "webhook", "status", "attempts", "response_status", "created_at", "delivered_at"]
+    list_display = [
+        "event",
+        "webhook",
+        "status",
+        "attempts",
+        "response_status",
+        "created_at",
+        "next_attempt_at",
+        "delivered_at",
+    ]
     list_filter = ["status", "event"]
     list_select_related = ["webhook"]
     search_fields = ["event_id", "webhook__url"]
@@ -1433,6 +1446,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "response_status",
         "last_error",
         "created_at",
+        "next_attempt_at",
         "delivered_at",
     ]
     actions = ["replay"]

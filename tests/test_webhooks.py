@@ -548,11 +548,12 @@ def test_delivery_log_and_replay(
         log = api.get(f"/api/v1/webhooks/{delivery.webhook_id}/deliveries/")
     assert log.status_code == 200
     [row] = log.json()["results"]
-    assert (row["id"], row["event_id"], row["status"], row["attempts"]) == (
+    assert (row["id"], row["event_id"], row["status"], row["attempts"], row["next_attempt_at"]) == (
         delivery.pk,
         delivery.event_id,
         "delivered",
         1,
+        None,
     )
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -573,7 +574,8 @@ def test_a_replay_that_fails_is_not_retried(
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status="failed", attempts=settings.WEBHOOK_MAX_ATTEMPTS)
     sent.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        api.post(f"/api/v1/webhooks/{delivery.webhook_id}/deliveries/{delivery.pk}/replay/")
+        queued = api.post(f"/api/v1/webhooks/{delivery.webhook_id}/deliveries/{delivery.pk}/replay/").json()
+    assert queued["status"] == "pending" and queued["next_attempt_at"] is not None
     [(delivery_id, kwargs, _)] = sent
     assert tasks.deliver_webhook(delivery_id, **kwargs) == "failed"
     delivery.refresh_from_db()

@@ -78,8 +78,14 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "last_error",
             "payload",
             "created_at",
+            "next_attempt_at",
             "delivered_at",
         ]
+        extra_kwargs = {
+            "next_attempt_at": {
+                "help_text": "When the next attempt is due while pending; null once delivered or failed."
+            }
+        }
 
 
 class NewestFirst(Cursor):
@@ -111,6 +117,7 @@ _DELIVERY_EXAMPLE = {
         "flag": {"id": 42, "report": 9, "claim": 5, "score": 0.83, "tier": "suggested", "status": "new"},
     },
     "created_at": "2026-05-01T10:00:01Z",
+    "next_attempt_at": None,
     "delivered_at": None,
 }
 
@@ -217,7 +224,7 @@ class WebhookViewSet(
         examples=[
             OpenApiExample(
                 "Queued again",
-                value={**_DELIVERY_EXAMPLE, "status": "pending"},
+                value={**_DELIVERY_EXAMPLE, "status": "pending", "next_attempt_at": "2026-05-02T08:00:00Z"},
                 response_only=True,
                 status_codes=["202"],
             )
