@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import add_never_cache_headers
 
 logger = logging.getLogger(__name__)
 
@@ -56,4 +57,20 @@ class DatabaseUnavailableMiddleware:
         else:
             response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = "5"
+        return response
+
+
+class PrivateApiResponsesMiddleware:
+    """``Cache-Control: no-store, private`` on every API response that does
+    not set its own: they carry unpublished claims, evidence files and
+    per-team data, which no browser or shared cache may keep. (Admin pages
+    and the evidence file view are ``never_cache`` already.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith("/api/") and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
         return response
