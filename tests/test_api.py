@@ -251,3 +251,20 @@ def test_claim_list_rows_are_exactly_what_the_claim_serializer_shows(api, demo):
     listed = api.get("/api/v1/claims/", {"page_size": 200}).json()["results"]
     assert listed == [dict(row) for row in expected]
     assert extra.id in [row["id"] for row in listed]
+
+
+def test_api_answers_while_the_throttle_cache_is_down(api, caplog, settings):
+    """Redis (cache and broker) down: the API still records what a team sends."""
+    from django.core.cache.backends.redis import RedisCache
+
+    from tests.harness import free_port
+
+    settings.CACHES = {
+        "default": {"BACKEND": f"{RedisCache.__module__}.RedisCache", "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}
+    }
+    response = api.post(
+        "/api/v1/reports/", {"text": "A barrel bomb fell on Sarmin; chlorine was smelled."}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert Submission.objects.count() == 1
+    assert "throttle not applied" in caplog.text

@@ -152,6 +152,10 @@ MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
 
 # Shared by every web process (API throttling counts); in-process by default.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# A Redis cache that is down answers within a second (the API throttle then
+# lets requests through), rather than holding requests until the OS gives up.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=1, socket_timeout=1)
 
 # The REST API (claims/api/). Keys for fact-checking teams; sessions for the
 # browsable API. Anonymous reads of published claims only when turned on.
