@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run setup install browser-deps test test-lexical eval-floor lint check clean
+.PHONY: run setup install browser-deps test test-lexical eval-floor compose-test lint check clean
 
 run: setup
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
@@ -70,6 +70,14 @@ test-lexical: $(LEXICAL_VENV)/.installed
 	$(LEXICAL_VENV)/bin/pytest -m "not integration" -q tests/test_smoke.py tests/test_demo.py \
 		tests/test_matching_domain.py tests/test_matching_units.py tests/test_rematch.py tests/test_ingest_services.py \
 		tests/test_api.py tests/test_api_exports.py
+
+# `docker compose up` for real: the Dockerfile and docker-compose.yml on a
+# Docker engine (started here when none answers), used as an operator would
+# (tests/compose/). Images Docker Hub would give are built from Debian's
+# packages when they are not on the machine (tests/compose/standins.sh).
+compose-test: install
+	tests/compose/dockerd.sh
+	$(VENV)/bin/pytest -m compose -v tests/compose
 
 clean:
 	rm -rf $(VENV) $(LEXICAL_VENV) db.sqlite3 private-media staticfiles
