@@ -74,7 +74,7 @@ MIDDLEWARE = [
 # Admin logins: locked out after AXES_FAILURE_LIMIT failures for a username
 # from one address, for AXES_COOLOFF_HOURS (django-axes); staff need a second
 # factor (django-otp: a TOTP app) unless ADMIN_OTP_REQUIRED is off, the
-# development default. See README "Security".
+# development default. See README "Admin accounts".
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
