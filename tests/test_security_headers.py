@@ -216,3 +216,14 @@ def test_an_operator_sets_the_report_uri_and_report_only_mode_from_the_environme
     trying = settings_from_environment(CSP_REPORT_ONLY="true", CSP_REPORT_URI="https://reports.example.org/csp")
     assert trying["enforced"] is None
     assert trying["report_only"]["DIRECTIVES"]["report-uri"] == "https://reports.example.org/csp"
+
+
+def test_a_refusal_before_the_view_carries_the_headers_too(team_key, settings):
+    """413 is answered by a middleware before any view runs; it is wrapped by
+    the security headers all the same."""
+    settings.MAX_UPLOAD_BYTES = 10
+    response = api_client(team_key).post(reverse("api:report-list"), {"text": "x" * 100}, format="json")
+    assert response.status_code == 413
+    assert policy(response)["default-src"] == ["'self'"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"]

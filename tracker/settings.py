@@ -51,13 +51,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "log_request_id.middleware.RequestIDMiddleware",
-    "claims.middleware.RequestSizeLimitMiddleware",
-    # A database outage around a view (ATOMIC_REQUESTS) answers 503, not 500.
-    "claims.middleware.DatabaseUnavailableMiddleware",
+    # The security headers wrap everything below, refusals (413, 503) included.
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "claims.middleware.PrivateApiResponsesMiddleware",
+    "claims.middleware.RequestSizeLimitMiddleware",
+    # A database outage around a view (ATOMIC_REQUESTS) answers 503, not 500.
+    "claims.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
