@@ -8,6 +8,7 @@
 requirements.lock           <- requirements.txt (the runtime: what the Docker image installs)
 requirements-dev.lock       <- requirements-dev.txt (with requirements.txt)
 requirements-semantic.lock  <- requirements-dev.txt + requirements-semantic.txt
+requirements-image-semantic.lock <- requirements-semantic.txt (the image built with MATCHER=semantic)
 
 `make install` installs the locks with `pip install --require-hashes`, so
 after editing a requirements*.txt, run this and commit the locks with it.
@@ -37,6 +38,7 @@ LOCKS = {
     "requirements.lock": ["requirements.txt"],
     "requirements-dev.lock": ["requirements-dev.txt"],
     "requirements-semantic.lock": ["requirements-dev.txt", "requirements-semantic.txt"],
+    "requirements-image-semantic.lock": ["requirements-semantic.txt"],
 }
 # pip-tools 7.6 asks the JSON API at the wrong address; 7.5.3 needs pip < 26.
 TOOLS = ["pip==25.3", "pip-tools==7.5.3"]
