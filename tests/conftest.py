@@ -5,6 +5,7 @@ member of another fact-checking team, a read-only member, and anonymous.
 """
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from claims.models import Membership, Team
@@ -102,15 +103,59 @@ def api(team_key):
     return api_client(team_key)
 
 
-@pytest.fixture
-def demo(db):
-    """The seed demo; returns its chlorine attribution claim."""
+# Loading the demo costs about a second (over a thousand queries); the tests
+# that read it share one load per module instead of one each.
+_demo_module_open: list[str] = []  # the module whose demo transaction is open
+
+
+@pytest.fixture(scope="module")
+def _demo_for_the_module(request, django_db_setup, django_db_blocker):
+    """The seed demo, loaded once per module inside a transaction that is
+    rolled back at the module's end; each test runs in a savepoint within it
+    (pytest-django's ``db``), so no test's writes reach the next. The tests
+    that ask for it run last in their module (pytest_collection_modifyitems
+    below), so the module's other tests never see these rows."""
     from django.core.management import call_command
 
     from claims.models import Claim
 
-    call_command("load_demo", verbosity=0)
-    return Claim.objects.get(text__icontains="chlorine", kind=Claim.Kind.ATTRIBUTION)
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_demo", verbosity=0)
+        _demo_module_open.append(request.module.__name__)
+        try:
+            yield Claim.objects.get(text__icontains="chlorine", kind=Claim.Kind.ATTRIBUTION).pk
+        finally:
+            _demo_module_open.clear()
+            transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(_demo_for_the_module, db):
+    """The seed demo; returns its chlorine attribution claim."""
+    from claims.models import Claim
+
+    return Claim.objects.get(pk=_demo_for_the_module)
+
+
+@pytest.fixture(autouse=True)
+def _no_demo_rows_unasked(request):
+    # The shared demo must be invisible to tests that did not ask for it.
+    if _demo_module_open and "demo" not in request.fixturenames:
+        pytest.fail(f"{request.node.nodeid} would see {_demo_module_open[0]}'s shared demo rows")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Within each run of one module's tests (as pytest-django ordered them:
+    database tests, then transactional ones, then the rest), the tests on the
+    shared demo go last, keeping their order: the demo's transaction then
+    stays open for them only."""
+    run, previous, keys = 0, None, {}
+    for item in items:
+        if item.module is not previous:
+            run, previous = run + 1, item.module
+        keys[item.nodeid] = (run, "demo" in item.fixturenames)
+    items.sort(key=lambda item: keys[item.nodeid])
 
 
 @pytest.fixture

@@ -30,6 +30,10 @@ from claims.selectors import actors_matching_name
 
 pytestmark = pytest.mark.django_db
 
+# Tests of what was loaded read the ``demo`` fixture (loaded once for the
+# module, tests/conftest.py); tests of loading itself call load() on an empty
+# database.
+
 ATTRIBUTION = "Chlorine attacks in Syria in 2015 were carried out by the Syrian government"
 EVENT = "Chlorine was used in attacks in Syria"
 CALIPHATE = "The Islamic State's self-proclaimed caliphate is illegitimate"
@@ -98,9 +102,8 @@ def test_load_demo_creates_the_published_claims_of_the_research_desk():
     assert "claims: 6 new" in output
 
 
+@pytest.mark.usefixtures("demo")
 def test_chlorine_attribution_stances_are_the_digests_positions():
-    load()
-
     assert positions_by_actor(ATTRIBUTION) == {
         "United States": {Position.ASSERTS},
         "France": {Position.ASSERTS},
@@ -124,9 +127,8 @@ def test_chlorine_attribution_stances_are_the_digests_positions():
     assert {s.report.title for s in stances} == {HEADLINES[2]}
 
 
+@pytest.mark.usefixtures("demo")
 def test_the_event_claim_is_the_opcws_and_kept_apart_from_the_attribution():
-    load()
-
     assert positions_by_actor(EVENT) == {"OPCW": {Position.ASSERTS}}
     opcw = Stance.objects.get(claim__title=EVENT)
     assert opcw.confidence_wording == "has already established"
@@ -141,9 +143,8 @@ def test_the_event_claim_is_the_opcws_and_kept_apart_from_the_attribution():
     assert helicopters.relation == Evidence.Relation.SUPPORTS
 
 
+@pytest.mark.usefixtures("demo")
 def test_the_other_claims_have_their_actors_and_stances():
-    load()
-
     assert positions_by_actor(CALIPHATE) == {"Jabhat al-Nusra": {Position.ASSERTS}}
     assert positions_by_actor(ZAWAHIRI) == {"Jabhat al-Nusra": {Position.ASSERTS}}
     assert positions_by_actor(HASSAKEH) == {
@@ -161,9 +162,8 @@ def test_the_other_claims_have_their_actors_and_stances():
     assert Stance.objects.get(actor__name="YPG").speaker_description == "a YPG spokesman"
 
 
+@pytest.mark.usefixtures("demo")
 def test_every_stance_quote_is_found_in_the_article_it_cites():
-    load()
-
     stances = Stance.objects.select_related("report")
     assert stances.count() == 16
     for stance in stances:
@@ -171,9 +171,8 @@ def test_every_stance_quote_is_found_in_the_article_it_cites():
         assert normalize_text(stance.quote) in normalize_text(stance.report.text), stance
 
 
+@pytest.mark.usefixtures("demo")
 def test_the_three_articles_are_reports_with_their_bodies():
-    load()
-
     raw = demo_digest_bytes(demo_record())
     lines = raw.decode().splitlines()
     articles = Report.objects.exclude(text="").select_related("source")
@@ -201,9 +200,8 @@ def test_splitting_the_digest_loses_no_line():
     assert rebuilt + "\n" + text[reads_start:] == text
 
 
+@pytest.mark.usefixtures("demo")
 def test_recommended_reads_are_cited_reports_with_their_outlet():
-    load()
-
     articles = set(Report.objects.exclude(text=""))
     reads = Report.objects.filter(status=Report.Status.CITED).exclude(document_symbol__startswith="S/RES")
     assert {(read.source.name, read.title) for read in reads} == READS
@@ -215,6 +213,7 @@ def test_recommended_reads_are_cited_reports_with_their_outlet():
     assert Source.objects.get(name="Agence France-Presse").kind == Source.Kind.NEWS_AGENCY
 
 
+@pytest.mark.usefixtures("demo")
 @pytest.mark.parametrize(
     ("name", "actor"),
     [
@@ -234,14 +233,11 @@ def test_recommended_reads_are_cited_reports_with_their_outlet():
     ],
 )
 def test_aliases_resolve_to_their_actor(name, actor):
-    load()
-
     assert [a.name for a in actors_matching_name(name)] == [actor]
 
 
+@pytest.mark.usefixtures("demo")
 def test_damascus_is_an_ambiguous_metonym_and_units_have_parents():
-    load()
-
     damascus = ActorAlias.objects.get(name="Damascus")
     assert damascus.kind == ActorAlias.Kind.METONYM
     assert damascus.ambiguous
@@ -253,9 +249,8 @@ def test_damascus_is_an_ambiguous_metonym_and_units_have_parents():
     assert actors_matching_name("Jolani").get().parent.parent.name == "al-Qaida"
 
 
+@pytest.mark.usefixtures("demo")
 def test_relative_dates_are_never_stored_as_exact_days():
-    load()
-
     record = demo_record()
     assert record["digest"]["taken_as_dated"].isoformat() == "2015-06-04"
     vague = {DatePrecision.MONTH, DatePrecision.APPROXIMATE}
