@@ -94,6 +94,7 @@ class Worker:
         wait_for(
             lambda: b" ready." in self.log.read_bytes() or self.process.poll() is not None,
             timeout=ready_timeout,
+            interval=0.05,
             what="worker ready",
         )
         if self.process.poll() is not None:

@@ -8,6 +8,7 @@ import json
 import threading
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -24,9 +25,14 @@ REQUESTS = 12
 def servers(broker_url):
     # Matching is queued on the test's broker, not run in the servers.
     started: list[harness.ApiServer] = []
+    while len(started) < 2:  # two spare ports, not one twice: both are taken before either server binds
+        server = harness.ApiServer(database_url=harness.test_database_url(), broker_url=broker_url)
+        if server.port not in [s.port for s in started]:
+            started.append(server)
     try:
-        for _ in range(2):
-            started.append(harness.ApiServer(database_url=harness.test_database_url(), broker_url=broker_url).start())
+        with ThreadPoolExecutor(max_workers=2) as pool:  # both boot at once
+            for future in [pool.submit(server.start) for server in started]:
+                future.result(timeout=120)
         yield started
     finally:
         for server in started:

@@ -89,10 +89,14 @@ def _manage(*args: str, env: dict[str, str], check: bool = True) -> subprocess.C
     return _run([sys.executable, "manage.py", *args], env, check=check)
 
 
-ADD_WITNESS_AND_SUBMISSION = f"""
+# One manage.py process (each costs over a second to start) migrates, loads the demo and adds the files.
+MIGRATE_LOAD_DEMO_ADD_WITNESS_AND_SUBMISSION = f"""
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from claims import services
 from claims.models import Claim, Evidence, Submission
+call_command("migrate", "--noinput", verbosity=0)
+call_command("load_demo")
 claim = Claim.objects.order_by("pk").first()
 services.evidence_add(
     claim=claim, kind=Evidence.Kind.TESTIMONY, relation=Evidence.Relation.SUPPORTS,
@@ -111,9 +115,7 @@ def source(scratch_database, tmp_path_factory):
         pytest.skip("no pg_dump on this machine")
     url, media = scratch_database("src"), tmp_path_factory.mktemp("source-media")
     env = _env(url, media)
-    _manage("migrate", "--noinput", "-v0", env=env)
-    _manage("load_demo", env=env)
-    _manage("shell", "-c", ADD_WITNESS_AND_SUBMISSION, env=env)
+    _manage("shell", "-c", MIGRATE_LOAD_DEMO_ADD_WITNESS_AND_SUBMISSION, env=env)
     return url, media, env
 
 
