@@ -59,9 +59,20 @@ browser-deps:
 	test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
 
-# The whole suite on PostgreSQL, with the real-worker tests on Redis.
+# The whole suite on PostgreSQL, with the real-worker tests on Redis, in two
+# runs: the tests that need no outside process on TEST_PROCESSES processes
+# (pytest-xdist, a test database each), then those that start Celery workers,
+# servers, their own PostgreSQL/Redis or a browser, one at a time (they time
+# faults and take ports). Both run even if the first fails. -m replaces the
+# -m of addopts, so each names the compose tests out again.
+TEST_PROCESSES ?= 2
 test: lint check browser-deps
-	DATABASE_URL=$(TEST_DATABASE_URL) TEST_BROKER_URL=$(TEST_BROKER_URL) $(VENV)/bin/pytest
+	status=0; \
+	DATABASE_URL=$(TEST_DATABASE_URL) $(VENV)/bin/pytest -n $(TEST_PROCESSES) \
+		-m "not compose and not integration and not browser" || status=$$?; \
+	DATABASE_URL=$(TEST_DATABASE_URL) TEST_BROKER_URL=$(TEST_BROKER_URL) $(VENV)/bin/pytest \
+		-m "not compose and (integration or browser)" || status=$$?; \
+	exit $$status
 
 # Without the semantic extra installed, on the embedded default (SQLite, tasks
 # in-process): the lexical matcher alone, the demo, the ingestion path.
