@@ -159,6 +159,14 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture
+def private_storage(settings, tmp_path):
+    """Evidence files and raw submissions in a fresh private directory for this test."""
+    default = {**settings.STORAGES["default"], "OPTIONS": {"location": tmp_path, "base_url": None}}
+    settings.STORAGES = {**settings.STORAGES, "default": default}
+    return tmp_path
+
+
+@pytest.fixture
 def anonymous_client():
     return Client()
 

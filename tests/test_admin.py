@@ -123,16 +123,6 @@ def populate(n, *, research_team=None):
         WorkerHeartbeat.objects.create(queue=f"queue-{report.pk}", beat_at=timezone.now(), hostname="worker@host")
 
 
-@pytest.fixture
-def private_storage(settings, tmp_path):
-    """Evidence files in a fresh private directory for this test."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": tmp_path, "base_url": None}},
-    }
-    return tmp_path
-
-
 # --- every page --------------------------------------------------------------------------
 
 

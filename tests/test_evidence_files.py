@@ -15,14 +15,6 @@ PDF = b"%PDF-1.4\n% OPCW-designated laboratory results\n"
 
 
 @pytest.fixture
-def private_storage(settings, tmp_path):
-    """Evidence files in a fresh private directory for this test."""
-    default = {**settings.STORAGES["default"], "OPTIONS": {"location": tmp_path, "base_url": None}}
-    settings.STORAGES = {**settings.STORAGES, "default": default}
-    return tmp_path
-
-
-@pytest.fixture
 def team_evidence(private_storage, team_member, factcheck_team):
     """A fact-checking team's submission, waiting for review."""
     return services.evidence_add(

@@ -58,11 +58,7 @@ def inline_scripts(html: str) -> list[str]:
 
 
 @pytest.fixture
-def evidence_with_a_file(settings, tmp_path, researcher):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {**settings.STORAGES["default"], "OPTIONS": {"location": tmp_path, "base_url": None}},
-    }
+def evidence_with_a_file(private_storage, researcher):
     return services.evidence_add(
         claim=factories.ClaimFactory(),
         kind=Evidence.Kind.DOCUMENT,

@@ -10,7 +10,6 @@ from django.core.management import CommandError, call_command
 from claims import services
 from claims.models import Evidence, Submission
 from tests import factories
-from tests.test_evidence_files import private_storage  # noqa: F401 (a fixture: files in a fresh tmp_path)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_storage")]
 
