@@ -97,6 +97,17 @@ def test_semantic_image_matches_with_embeddings_offline(wheel_server: str) -> No
 
 
 def test_an_unknown_matcher_is_refused_at_build_time() -> None:
-    result = run("docker", "build", "--network", "host", "-q", "--build-arg", "MATCHER=fast", str(ROOT), check=False)
+    result = run(
+        "docker",
+        "build",
+        "--force-rm",
+        "--network",
+        "host",
+        "-q",
+        "--build-arg",
+        "MATCHER=fast",
+        str(ROOT),
+        check=False,
+    )
     assert result.returncode != 0
     assert "MATCHER must be lexical or semantic" in result.stdout + result.stderr
