@@ -16,11 +16,9 @@ from urllib.parse import unquote
 import pytest
 
 from claims.ingest.fetch import FetchError, FetchRefused, address_refusal, fetch, parse_ip_host
+from tests.harness import QUICK_SHUTDOWN, http_server
 
 LOCAL = frozenset({"127.0.0.1"})
-# The test servers' serve_forever looks for shutdown() this often (the default
-# 0.5 s was waited out at every test's end).
-QUICK_SHUTDOWN = {"poll_interval": 0.01}
 
 FAKE_DNS = {
     "internal.test": ["10.1.2.3"],
@@ -179,17 +177,11 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    httpd.seen = []
-    httpd.stop = threading.Event()
-    thread = threading.Thread(target=httpd.serve_forever, kwargs=QUICK_SHUTDOWN, daemon=True)
-    thread.start()
-    httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield httpd
-    httpd.stop.set()
-    httpd.shutdown()
-    httpd.server_close()
+    with http_server(Handler) as httpd:
+        httpd.seen = []
+        httpd.stop = threading.Event()
+        yield httpd
+        httpd.stop.set()
 
 
 def test_local_server_is_refused_without_the_test_hatch(server):

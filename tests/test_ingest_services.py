@@ -3,8 +3,7 @@ linked, languages marked, failures kept and retryable, matching sent only
 after commit; URLs and feeds go through the guarded fetcher."""
 
 import functools
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from claims import services, tasks
 from claims.ingest.fetch import fetch
 from claims.models import Feed, FeedEntry, Report, Source, Submission
 from claims.normalize import sha256_bytes
+from tests.harness import http_server
 from tests.test_ingest_extract import make_pdf
 
 pytestmark = pytest.mark.django_db
@@ -274,14 +274,9 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    httpd.state = {"hits": [], "page_failures": 0}
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with http_server(Handler) as httpd:
+        httpd.state = {"hits": [], "page_failures": 0}
+        yield httpd
 
 
 def test_a_url_is_fetched_and_ingested(server):

@@ -10,9 +10,8 @@ import functools
 import hashlib
 import hmac
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -35,14 +34,12 @@ from claims.models import (
     WebhookEvent,
 )
 from tests import factories
+from tests.harness import http_server
 
 pytestmark = pytest.mark.django_db
 
 LOCAL = frozenset({"127.0.0.1"})
 LOCAL_POST = functools.partial(post, allow_private=LOCAL)
-# The receiver's serve_forever looks for shutdown() this often (the default
-# 0.5 s was waited out at every test's end).
-QUICK_SHUTDOWN = {"poll_interval": 0.01}
 PUBLIC_URL = "https://93.184.216.34/hooks/tracker"  # an IP literal: no DNS needed
 
 
@@ -85,15 +82,9 @@ class Receiver(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def receiver():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    httpd.daemon_threads = True
-    httpd.seen = []
-    thread = threading.Thread(target=httpd.serve_forever, kwargs=QUICK_SHUTDOWN, daemon=True)
-    thread.start()
-    httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with http_server(Receiver) as httpd:
+        httpd.seen = []
+        yield httpd
 
 
 @pytest.fixture
