@@ -51,7 +51,8 @@ CHLORINE = (
 
 
 def wait_for(what: str, check: Callable[[], Any], *, timeout: float, every: float = 2.0) -> Any:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` s."""
+    """Poll ``check`` until it returns something other than None or False
+    (an empty list is an answer); fail after ``timeout`` s."""
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
@@ -60,7 +61,7 @@ def wait_for(what: str, check: Callable[[], Any], *, timeout: float, every: floa
         except Exception as exc:  # a service still starting answers with errors
             last = exc
         else:
-            if last:
+            if last is not None and last is not False:
                 return last
         time.sleep(every)
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}; last: {last!r}")
@@ -115,11 +116,7 @@ class Stack:
     ) -> tuple[int, Any]:
         """(status, JSON body) of a request to web, by default as the TLS proxy
         in front of it would pass it on."""
-        try:
-            with urllib.request.urlopen(_request(method, path, key=key, body=body, proxied=proxied), timeout=15) as r:  # noqa: S310
-                return r.status, json.loads(r.read() or b"null")
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read() or b"null")
+        return _send(_request(method, path, key=key, body=body, proxied=proxied), timeout=15)
 
     def upload(self, path: str, *, key: str, filename: str, content: bytes) -> tuple[int, Any]:
         """POST one file as multipart/form-data (field "file")."""
@@ -135,11 +132,16 @@ class Stack:
         req = _request("POST", path, key=key)
         req.data = body
         req.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:  # noqa: S310 (a fixed local URL)
-                return r.status, json.loads(r.read() or b"null")
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read() or b"null")
+        return _send(req, timeout=30)
+
+
+def _send(req: urllib.request.Request, *, timeout: float) -> tuple[int, Any]:
+    """(status, JSON body), error statuses included."""
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:  # noqa: S310 (a fixed local URL)
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
 
 
 def _request(
@@ -210,14 +212,15 @@ def api_key(stack: Stack) -> str:
     return line.rsplit(":", 1)[1].strip()
 
 
-def _flagged_claims(stack: Stack, key: str, report_id: int) -> list[int]:
+def _flagged_claims(stack: Stack, key: str, report_id: int) -> list[int] | None:
+    """The claims a report was flagged for, or None while it is not processed yet."""
     status, report = stack.request("GET", f"/api/v1/reports/{report_id}/", key=key)
     assert status == 200, report
     if report["status"] != "processed":
-        return []
+        return None
     status, flags = stack.request("GET", f"/api/v1/flags/?report={report_id}", key=key)
     assert status == 200, flags
-    return [flag["claim"] for flag in flags["results"]] or [-1]
+    return [flag["claim"] for flag in flags["results"]]
 
 
 def _chlorine_claim(stack: Stack, key: str) -> int:
