@@ -179,7 +179,7 @@ REST_FRAMEWORK = {
         "claims.api.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "claims.api.parsers.JSONParser",  # DRF's, with nesting bounded
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
