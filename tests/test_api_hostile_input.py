@@ -14,6 +14,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from claims.api.keys import api_key_create
+from claims.api.pagination import Cursor
 from claims.models import Flag, Membership, Report, Team, Webhook, WebhookDelivery
 from tests import factories
 from tests.conftest import api_client
@@ -117,3 +118,66 @@ def test_a_body_nesting_a_few_levels_is_parsed(hostile):
     body = '{"title": "t", "text": "x", "extra": ' + "[" * 7 + "]" * 7 + "}"
     response = client.post("/api/v1/reports/", data=body, content_type="application/json")
     assert response.status_code == 201, response.content
+
+
+# --- Ids in other digits --------------------------------------------------------------------
+
+# str.isdigit() is true of each; int() refuses some and reads the others.
+OTHER_DIGITS = ["²", "٣", "１２", "𝟙", "12²"]
+NOT_IDS = ["9" * 30, "Ⅻ", "½", "é", "🙂", "1.5", "-1"]
+
+
+def _takes_an_id(parameter: dict[str, Any]) -> bool:
+    """A query parameter documented as an id: an integer (not a page size) or
+    one whose description says it takes an id ("Actor id, name or alias")."""
+    schema = parameter.get("schema", {})
+    integer = schema.get("type") == "integer" or schema.get("items", {}).get("type") == "integer"
+    if integer:
+        return parameter["name"] != Cursor.page_size_query_param
+    return bool(re.search(r"\bid\b", parameter.get("description", ""), re.IGNORECASE))
+
+
+def test_ids_in_other_digits_are_400_naming_the_parameter_in_every_filter_and_path(schema, hostile):
+    client, ids = hostile
+    failures, filters, paths = [], set(), set()
+    for method, path, operation in _operations(schema):
+        for parameter in operation.get("parameters", []):
+            name, where = parameter["name"], parameter["in"]
+            if where == "path":
+                assert name == "id" or name.endswith("_id"), f"{path}: path parameter {name} is not an id"
+                paths.add(path)
+                # (Not "1.5": "/claims/1.5/" is claim 1 with a format suffix, not an id.)
+                for value in [v for v in OTHER_DIGITS + NOT_IDS if "." not in v]:
+                    response = _call(client, method, _fill(path, ids, **{name: value}))
+                    if problem := _problem(response, name):
+                        failures.append(f"{method.upper()} {path} {name}={value!r}: {problem}")
+            elif where == "query" and method == "get" and _takes_an_id(parameter):
+                filters.add(f"{path}?{name}")
+                integer = "integer" in str(parameter.get("schema"))
+                for value in OTHER_DIGITS + NOT_IDS:
+                    response = client.get(_fill(path, ids), {name: value})
+                    if value in OTHER_DIGITS or value == NOT_IDS[0] or integer:
+                        problem = _problem(response, name)
+                    else:  # a name or alias that names no one ("é"): found nothing, or refused
+                        problem = None if response.status_code in (200, 400) else f"{response.status_code}"
+                    if problem:
+                        failures.append(f"GET {path}?{name}={value!r}: {problem}")
+    # The parameters the review named are among those found.
+    assert {
+        "/api/v1/claims/?actor",
+        "/api/v1/claims/?perpetrator",
+        "/api/v1/actors/?alias",
+        "/api/v1/attribution-matrix/?claim",
+        "/api/v1/exports/claims.csv?actor",
+        "/api/v1/stances/?claim",
+    } <= filters, sorted(filters)
+    assert {"/api/v1/claims/{id}/matrix/", "/api/v1/claims/{id}/claimreview/"} <= paths, sorted(paths)
+    assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures)
+
+
+def test_ids_in_ascii_digits_still_find_their_rows(api, demo):
+    damascus = api.get("/api/v1/actors/", {"alias": "Damascus"}).json()["results"][0]["id"]
+    assert [row["id"] for row in api.get("/api/v1/actors/", {"alias": str(damascus)}).json()["results"]] == [damascus]
+    assert demo.id in [row["id"] for row in api.get("/api/v1/claims/", {"actor": f" {damascus} "}).json()["results"]]
+    assert api.get(f"/api/v1/claims/{demo.id}/matrix/").json()["claim"] == demo.id
+    assert api.get("/api/v1/stances/", {"claim": demo.id}).json()["results"]

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
@@ -32,6 +32,7 @@ from rest_framework.response import Response
 
 from claims import claimreview, selectors
 from claims.api import filters, views
+from claims.api.ids import ChecksPathIds
 from claims.api.permissions import TrackerPermission, request_access
 from claims.api.serializers import ClaimSerializer
 from claims.models import Claim, ReviewStatus
@@ -157,20 +158,21 @@ CLAIMREVIEW_EXAMPLE = {
     "`reviewRating.alternateName` says how the claim stands in the record, e.g. "
     '"Contested: asserted by 3, denied by 1", with no true/false number. '
     "Answers `application/ld+json`, or `application/json` if asked.",
+    parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
     responses={
         (200, "application/ld+json"): OpenApiTypes.OBJECT,
         (200, "application/json"): OpenApiTypes.OBJECT,
     },
     examples=[OpenApiExample("The chlorine attribution", value=CLAIMREVIEW_EXAMPLE, response_only=True)],
 )
-class ClaimReviewView(GenericAPIView):
+class ClaimReviewView(ChecksPathIds, GenericAPIView):
     permission_classes = [TrackerPermission]
     renderer_classes = [JSONLDRenderer, JSONRenderer]
     anonymous_read = True
     pagination_class = None
     filter_backends: list = []
 
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: str) -> Response:
         access = request_access(request)
         claim = get_object_or_404(selectors.claims_visible_to(access), pk=pk)
         template = getattr(settings, "CLAIMREVIEW_URL_TEMPLATE", "")
@@ -403,7 +405,8 @@ class FlagCSVView(ValuesCSVView):
 
 
 urlpatterns: list[URLPattern] = [
-    path("claims/<int:pk>/claimreview/", ClaimReviewView.as_view(), name="claim-claimreview"),
+    # Any segment, so that an id in other digits answers 400 (ChecksPathIds), not a 404 page.
+    path("claims/<str:pk>/claimreview/", ClaimReviewView.as_view(), name="claim-claimreview"),
     path("exports/claims.csv", ClaimCSVView.as_view(), name="export-claims"),
     path("exports/stances.csv", StanceCSVView.as_view(), name="export-stances"),
     path("exports/flags.csv", FlagCSVView.as_view(), name="export-flags"),

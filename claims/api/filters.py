@@ -12,15 +12,53 @@ from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from claims.api.ids import id_from, looks_like_id
 from claims.models import Actor, Claim, Evidence, Flag, Incident, Position, Report, Source, Stance
 from claims.normalize import normalize_name
 
 
-def _actor_ids(value: str) -> list[int]:
-    """Ids of the actors ``value`` names: a numeric id, a canonical name or an alias."""
-    value = value.strip()
-    if value.isdigit():
-        return [int(value)]
+class IdField(forms.Field):
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return id_from(str(value).strip())
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+
+class IdFilter(filters.NumberFilter):
+    """A row's id (claim, incident, source, report, ...). A NumberFilter to
+    drf-spectacular, which documents it as an integer (the model's id)."""
+
+    field_class = IdField
+
+    def get_max_validator(self) -> None:
+        return None  # id_from bounds it
+
+
+class ActorRefField(forms.CharField):
+    """An actor's id, or a name or alias: a value in digits is an id."""
+
+    def to_python(self, value: Any) -> Any:  # an int for an id, else the text
+        text = super().to_python(value) or ""
+        if looks_like_id(text):
+            try:
+                return id_from(text)
+            except ValueError as exc:
+                raise forms.ValidationError(str(exc), code="invalid") from None
+        return text
+
+
+class ActorRefFilter(filters.CharFilter):
+    field_class = ActorRefField
+
+
+def _actor_ids(value: int | str) -> list[int]:
+    """Ids of the actors ``value`` names (as ActorRefField cleaned it): an
+    id, a canonical name or an alias."""
+    if isinstance(value, int):
+        return [value]
     key = normalize_name(value)
     return list(
         Actor.objects.filter(Q(name__iexact=value) | Q(aliases__normalized=key)).values_list("id", flat=True).distinct()
@@ -69,7 +107,7 @@ class UpdatedSince(filters.FilterSet):
 
 
 class ClaimFilter(UpdatedSince):
-    actor = filters.CharFilter(
+    actor = ActorRefFilter(
         method="filter_actor",
         help_text="Claims on which this actor (id, name or alias) has an accepted stance; "
         "with `position`, a stance with that position.",
@@ -77,12 +115,12 @@ class ClaimFilter(UpdatedSince):
     position = filters.ChoiceFilter(
         choices=Position.choices, method="filter_position", help_text="With or without `actor`."
     )
-    perpetrator = filters.CharFilter(method="filter_perpetrator", help_text="Alleged perpetrator (id, name or alias).")
+    perpetrator = ActorRefFilter(method="filter_perpetrator", help_text="Alleged perpetrator (id, name or alias).")
     kind = filters.ChoiceFilter(choices=Claim.Kind.choices)
     status = filters.ChoiceFilter(choices=Claim.Status.choices)
-    incident = filters.NumberFilter(field_name="incidents", distinct=True)
+    incident = IdFilter(field_name="incidents", distinct=True)
     tag = filters.CharFilter(field_name="tags__name", distinct=True, help_text="Tag name.")
-    source = filters.NumberFilter(method="filter_source", help_text="Claims with a stance reported by this source.")
+    source = IdFilter(method="filter_source", help_text="Claims with a stance reported by this source (id).")
     scope_from = filters.DateFilter(field_name="scope_end", lookup_expr="gte", help_text="Scope ends on or after.")
     scope_to = filters.DateFilter(field_name="scope_start", lookup_expr="lte", help_text="Scope starts on or before.")
     stated_from = filters.DateFilter(method="filter_stated", help_text="A stance stated on or after this date.")
@@ -96,11 +134,11 @@ class ClaimFilter(UpdatedSince):
     def _stances(self) -> QuerySet[Stance]:
         stances = Stance.objects.filter(claim=OuterRef("pk"), review_status="accepted")
         data = self.form.cleaned_data
-        if data.get("actor"):
+        if data.get("actor") not in (None, ""):  # an id may be 0
             stances = stances.filter(actor_id__in=_actor_ids(data["actor"]))
         if data.get("position"):
             stances = stances.filter(position=data["position"])
-        if data.get("source"):
+        if data.get("source") is not None:
             stances = stances.filter(report__source_id=data["source"])
         if data.get("stated_from"):
             stances = stances.filter(stated_on__gte=data["stated_from"])
@@ -115,16 +153,19 @@ class ClaimFilter(UpdatedSince):
         stance_params = ("actor", "position", "source", "stated_from", "stated_to")
         data = self.form.cleaned_data
         queryset = super().filter_queryset(queryset)
-        if any(data.get(name) for name in stance_params):
+        if any(data.get(name) not in (None, "") for name in stance_params):
             queryset = queryset.filter(Exists(self._stances()))
         return queryset
 
     def filter_actor(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         return queryset  # applied with the other stance conditions in filter_queryset
 
-    filter_position = filter_source = filter_stated = filter_actor
+    filter_position = filter_stated = filter_actor
 
-    def filter_perpetrator(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_source(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
+        return queryset  # as filter_actor (the hint documents an integer)
+
+    def filter_perpetrator(self, queryset: QuerySet, name: str, value: int | str) -> QuerySet:
         return queryset.filter(alleged_perpetrator_id__in=_actor_ids(value))
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -132,7 +173,7 @@ class ClaimFilter(UpdatedSince):
 
 
 class ActorFilter(UpdatedSince):
-    alias = filters.CharFilter(method="filter_alias", help_text="Canonical name or any alias, any case.")
+    alias = ActorRefFilter(method="filter_alias", help_text="Actor id, canonical name or any alias, any case.")
     kind = filters.ChoiceFilter(choices=Actor.Kind.choices)
     q = filters.CharFilter(method="filter_q", help_text="Names and aliases containing this text.")
 
@@ -140,7 +181,7 @@ class ActorFilter(UpdatedSince):
         model = Actor
         fields = ["kind"]
 
-    def filter_alias(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_alias(self, queryset: QuerySet, name: str, value: int | str) -> QuerySet:
         return queryset.filter(id__in=_actor_ids(value))
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -148,11 +189,11 @@ class ActorFilter(UpdatedSince):
 
 
 class StanceFilter(UpdatedSince):
-    claim = filters.NumberFilter()
-    actor = filters.CharFilter(method="filter_actor", help_text="Actor id, name or alias.")
+    claim = IdFilter()
+    actor = ActorRefFilter(method="filter_actor", help_text="Actor id, name or alias.")
     position = filters.ChoiceFilter(choices=Position.choices)
     review_status = filters.CharFilter()
-    source = filters.NumberFilter(field_name="report__source")
+    source = IdFilter(field_name="report__source")
     stated_from = filters.DateFilter(field_name="stated_on", lookup_expr="gte")
     stated_to = filters.DateFilter(field_name="stated_on", lookup_expr="lte")
 
@@ -160,12 +201,12 @@ class StanceFilter(UpdatedSince):
         model = Stance
         fields = ["claim", "position"]
 
-    def filter_actor(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_actor(self, queryset: QuerySet, name: str, value: int | str) -> QuerySet:
         return queryset.filter(actor_id__in=_actor_ids(value))
 
 
 class EvidenceFilter(UpdatedSince):
-    claim = filters.NumberFilter()
+    claim = IdFilter()
     kind = filters.ChoiceFilter(choices=Evidence.Kind.choices)
     relation = filters.ChoiceFilter(choices=Evidence.Relation.choices)
     review_status = filters.CharFilter()
@@ -200,7 +241,7 @@ class SourceFilter(UpdatedSince):
 
 class ReportFilter(UpdatedSince):
     status = filters.ChoiceFilter(choices=Report.Status.choices)
-    source = filters.NumberFilter()
+    source = IdFilter()
     language = filters.CharFilter()
     published_from = filters.DateFilter(field_name="published_on", lookup_expr="gte")
     published_to = filters.DateFilter(field_name="published_on", lookup_expr="lte")
@@ -215,8 +256,8 @@ class ReportFilter(UpdatedSince):
 
 
 class FlagFilter(UpdatedSince):
-    claim = filters.NumberFilter()
-    report = filters.NumberFilter()
+    claim = IdFilter()
+    report = IdFilter()
     status = filters.ChoiceFilter(choices=Flag.Status.choices)
     tier = filters.ChoiceFilter(choices=Flag.Tier.choices)
     min_score = filters.NumberFilter(field_name="score", lookup_expr="gte")

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from claims import selectors, services
 from claims.api import filters
 from claims.api import serializers as s
+from claims.api.ids import ChecksPathIds, id_from
 from claims.api.permissions import TrackerPermission, request_access
 from claims.models import Actor, Claim, Incident, Source, Submission, Team
 from claims.normalize import sha256_bytes
@@ -46,7 +47,7 @@ def _django_errors(exc: DjangoValidationError) -> ApiValidationError:
     return ApiValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
 
 
-class TrackerViewSet(viewsets.GenericViewSet):
+class TrackerViewSet(ChecksPathIds, viewsets.GenericViewSet):
     permission_classes = [TrackerPermission]
     anonymous_read = False
 
@@ -109,9 +110,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TrackerView
     )
     @action(detail=True, methods=["get"])
     def matrix(self, request: Request, pk: str) -> Response:
-        if not pk.isdigit():
-            raise NotFound()
-        rows = selectors.attribution_matrix(claims=self.get_queryset().filter(pk=int(pk)))
+        rows = selectors.attribution_matrix(claims=self.get_queryset().filter(pk=id_from(pk)))
         if not rows:
             raise NotFound()
         # The selector's rows are the documented shape (MatrixClaimSerializer)
@@ -153,9 +152,13 @@ class AttributionMatrixView(GenericAPIView):
 
     def get(self, request: Request) -> Response:
         raw = request.query_params.getlist("claim")
-        if not raw or len(raw) > 50 or not all(value.isdigit() and len(value) < 19 for value in raw):
+        if not raw or len(raw) > 50:
             raise ApiValidationError({"claim": ["Give between 1 and 50 claim ids."]})
-        claims = selectors.claims_visible_to(request_access(request)).filter(pk__in=[int(v) for v in raw])
+        try:
+            ids = [id_from(value) for value in raw]
+        except ValueError as exc:
+            raise ApiValidationError({"claim": [str(exc)]}) from None
+        claims = selectors.claims_visible_to(request_access(request)).filter(pk__in=ids)
         return Response(selectors.attribution_matrix(claims=claims))  # the MatrixClaimSerializer shape
 
 

@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from claims import webhooks
+from claims.api.ids import ChecksPathIds, id_from
 from claims.api.pagination import Cursor
 from claims.api.permissions import TrackerPermission, request_access
 from claims.models import Team, Webhook, WebhookDelivery, WebhookEvent
@@ -163,6 +164,7 @@ DELIVERY_ID = OpenApiParameter("delivery_id", OpenApiTypes.INT, OpenApiParameter
     destroy=extend_schema(summary="Remove a webhook and its delivery log"),
 )
 class WebhookViewSet(
+    ChecksPathIds,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -230,10 +232,10 @@ class WebhookViewSet(
             )
         ],
     )
-    @action(detail=True, methods=["post"], url_path=r"deliveries/(?P<delivery_id>[0-9]{1,18})/replay")
+    @action(detail=True, methods=["post"], url_path=r"deliveries/(?P<delivery_id>[^/.]+)/replay")
     def replay(self, request: Request, pk: str, delivery_id: str) -> Response:
         webhook = self.get_object()
-        delivery = get_object_or_404(WebhookDelivery, webhook=webhook, pk=int(delivery_id))
+        delivery = get_object_or_404(WebhookDelivery, webhook=webhook, pk=id_from(delivery_id))
         webhooks.webhook_deliveries_replay(deliveries=[delivery])
         delivery.refresh_from_db()
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
