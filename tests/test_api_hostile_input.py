@@ -7,10 +7,13 @@ position that is no value of the ordering's field."""
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
+from urllib.parse import urlencode, urlparse
 
 import pytest
+from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
 
 from claims.api.keys import api_key_create
@@ -181,3 +184,76 @@ def test_ids_in_ascii_digits_still_find_their_rows(api, demo):
     assert demo.id in [row["id"] for row in api.get("/api/v1/claims/", {"actor": f" {damascus} "}).json()["results"]]
     assert api.get(f"/api/v1/claims/{demo.id}/matrix/").json()["claim"] == demo.id
     assert api.get("/api/v1/stances/", {"claim": demo.id}).json()["results"]
+
+
+# --- Cursors with malformed positions -------------------------------------------------------
+
+NUL_POSITIONS = ["\x00", "Chlorine\x00"]
+MALFORMED = {
+    "integer": ["abc", "", "1e400", "9" * 30, "-" + "9" * 30, "1.5", "²", "2015-06-01"],
+    "number": ["abc", "", "1e400", "-1e400", "nan", "2015-06-01"],
+    "date": ["abc", "", "1e400", "9" * 30, "2015-02-30", "2015-06-01T00:00"],
+    "date-time": ["abc", "", "1e400", "9" * 30, "2015-02-30T00:00:00Z", "0001-01-01T00:00:00+01:00"],
+    "string": [],  # any text but NUL is a place in an ordering by text
+}
+# Odd, but values of the type: a page (maybe empty), not an error.
+ODD_BUT_VALID = {"date-time": ["2015-06-01T00:00:00+18:00", "2015-06-01"], "number": ["1e300"], "integer": ["007"]}
+
+
+def _cursor(position: str, reverse: bool = False) -> str:
+    tokens = {"p": position, **({"r": "1"} if reverse else {})}
+    return base64.b64encode(urlencode(tokens).encode()).decode()
+
+
+def _field_types(schema: dict[str, Any], operation: dict[str, Any]) -> dict[str, str]:
+    """The type (or format) of each field of the list's rows, from the schema."""
+    page = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    components = schema["components"]["schemas"]
+    row = components[page]["properties"]["results"]["items"]["$ref"].split("/")[-1]
+    return {
+        name: prop.get("format") if prop.get("format") in ("date", "date-time") else prop.get("type", "string")
+        for name, prop in components[row]["properties"].items()
+    }
+
+
+def _orderings(path: str, operation: dict[str, Any]) -> list[str]:
+    """The orderings a list may be paged in: its ``ordering`` choices, else its paginator's."""
+    view = resolve(path.replace("{id}", "1")).func
+    if any(p["name"] == "ordering" for p in operation["parameters"]):
+        return list(view.cls.ordering_fields)
+    pagination = view.initkwargs.get("pagination_class") or view.cls.pagination_class
+    return [pagination.ordering.lstrip("-")]
+
+
+def test_cursor_positions_that_are_no_value_of_the_ordering_are_400_on_every_list(schema, hostile):
+    client, ids = hostile
+    lists = [
+        (path, operation)
+        for _, path, operation in _operations(schema, ("get",))
+        if any(p["name"] == Cursor.cursor_query_param for p in operation.get("parameters", []))
+    ]
+    assert len(lists) >= 10, [path for path, _ in lists]
+    failures, round_trips = [], 0
+    for path, operation in lists:
+        url, types = _fill(path, ids), _field_types(schema, operation)
+        for field in _orderings(path, operation):
+            ordering = {"ordering": field} if any(p["name"] == "ordering" for p in operation["parameters"]) else {}
+            kind = types[field]
+            for n, position in enumerate(NUL_POSITIONS + MALFORMED[kind]):
+                reverse = n % 2 == 1  # a reversed cursor filters with __lt, a forward one __gt
+                response = client.get(url, {"cursor": _cursor(position, reverse), **ordering})
+                if problem := _problem(response, "cursor"):
+                    failures.append(f"{path} by {field} ({kind}) p={position!r} r={reverse}: {problem}")
+            for position in ODD_BUT_VALID.get(kind, []):
+                response = client.get(url, {"cursor": _cursor(position), **ordering})
+                if response.status_code != 200:
+                    failures.append(f"{path} by {field} p={position!r}: {response.status_code}, expected a page")
+            # The cursors the server issues still lead to the next page.
+            first = client.get(url, {"page_size": 1, **ordering})
+            if first.status_code == 200 and first.json()["next"]:
+                following = client.get(urlparse(first.json()["next"]).path + "?" + urlparse(first.json()["next"]).query)
+                round_trips += 1
+                if following.status_code != 200:
+                    failures.append(f"{path} by {field}: its own next link answered {following.status_code}")
+    assert not failures, f"{len(failures)} failures:\n" + "\n".join(failures)
+    assert round_trips >= 10
