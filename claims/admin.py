@@ -31,6 +31,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from claims import matcher_runtime, processing, services, webhooks
 from claims.api import keys as api_keys
+from claims.ingest.fetch import url_refusal
 from claims.models import (
     Actor,
     ActorAlias,
@@ -1285,6 +1286,17 @@ class FeedAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["source", "team"]
     readonly_fields = ["last_polled_at", "last_error", "etag", "modified", "created_at", "updated_at"]
     inlines = [FeedEntryInline]
+
+    class form(forms.ModelForm):
+        """The URL passes the guarded fetcher's address checks when it is set,
+        as a webhook's does: a feed every poll would refuse is not saved."""
+
+        def clean_url(self) -> str:
+            url = self.cleaned_data["url"]
+            refusal = url_refusal(url) if "url" in self.changed_data else ""
+            if refusal:
+                raise ValidationError(refusal)
+            return url
 
     @admin.display(description="last error")
     def error(self, obj: Feed) -> str:

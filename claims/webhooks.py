@@ -55,7 +55,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.serializers import BaseSerializer
 
 from claims import selectors
-from claims.ingest.fetch import FetchError, FetchRefused, Poster, Resolver, post, url_check
+from claims.ingest.fetch import FetchError, FetchRefused, Poster, Resolver, post, url_refusal
 from claims.models import Flag, Follow, ReviewStatus, Stance, Team, Webhook, WebhookDelivery, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -88,12 +88,9 @@ def webhook_url_check(url: str, *, resolver: Resolver | None = None) -> None:
         raise ValidationError({"url": "Enter a valid http or https URL."}) from exc
     if len(url) > Webhook._meta.get_field("url").max_length:  # type: ignore[operator]
         raise ValidationError({"url": "The URL is too long."})
-    try:
-        url_check(url, resolver=resolver)
-    except FetchRefused as exc:
-        raise ValidationError({"url": f"This address is not allowed: {exc.reason}."}) from exc
-    except FetchError as exc:
-        raise ValidationError({"url": f"This address cannot be reached: {exc.reason}."}) from exc
+    refusal = url_refusal(url, resolver=resolver)
+    if refusal:
+        raise ValidationError({"url": refusal})
 
 
 def webhook_events_clean(events: Iterable[str]) -> list[str]:

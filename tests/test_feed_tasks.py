@@ -48,3 +48,23 @@ def test_beat_task_sends_a_poll_per_due_feed(monkeypatch):
     monkeypatch.setattr(poll_feed, "apply_async", lambda args: sent.append(args[0]))
     assert poll_due_feeds.apply().get() == 2
     assert len(sent) == 2
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["http://127.0.0.1/rss", "http://localhost:8000/feed", "http://10.0.0.1/rss", "http://169.254.169.254/latest"],
+)
+def test_the_admin_refuses_a_feed_address_every_poll_would_refuse(researcher_client, address):
+    form = {"name": "Wire", "url": address, "active": "on", "poll_interval_minutes": "30"}
+    form |= {"entries-TOTAL_FORMS": "0", "entries-INITIAL_FORMS": "0"}  # the entries inline's management form
+    response = researcher_client.post("/admin/claims/feed/add/", form)
+    assert response.status_code == 200 and "This address is not allowed" in response.content.decode()
+    assert not Feed.objects.exists()
+    # A public address is saved; changing it later is checked again.
+    response = researcher_client.post("/admin/claims/feed/add/", {**form, "url": "https://93.184.216.34/rss"})
+    assert response.status_code == 302
+    feed = Feed.objects.get()
+    response = researcher_client.post(f"/admin/claims/feed/{feed.pk}/change/", form)
+    assert response.status_code == 200 and "This address is not allowed" in response.content.decode()
+    feed.refresh_from_db()
+    assert feed.url == "https://93.184.216.34/rss"

@@ -273,6 +273,18 @@ def url_check(url: str, *, resolver: Resolver | None = None, allow_private: bool
     _check_url(url, resolver or default_resolver, allow_private)
 
 
+def url_refusal(url: str, *, resolver: Resolver | None = None, allow_private: bool | Collection[str] = False) -> str:
+    """Why ``url`` may not be fetched (``url_check``), as a sentence for the
+    person who typed it in; "" if it may."""
+    try:
+        url_check(url, resolver=resolver, allow_private=allow_private)
+    except FetchRefused as exc:
+        return f"This address is not allowed: {exc.reason}."
+    except FetchError as exc:
+        return f"This address cannot be reached: {exc.reason}."
+    return ""
+
+
 def _pool(target: _Target, timeout: Timeout, ca_certs: str | None) -> urllib3.HTTPConnectionPool:
     ip = str(target.ip)
     if target.scheme == "https":
