@@ -17,7 +17,10 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.templatetags.static import static
+from django.test import Client
 from django.urls import reverse
+from whitenoise.middleware import WhiteNoiseFileResponse
 
 from claims import services
 from claims.models import Evidence
@@ -41,6 +44,7 @@ EVERY_KIND_OF_PAGE = [
     "Redoc",
     "evidence file",
     "healthz",
+    "static file",
 ]
 
 
@@ -70,11 +74,18 @@ def evidence_with_a_file(private_storage, researcher):
 
 
 @pytest.fixture
-def get_page(researcher_client, anonymous_client, team_key, evidence_with_a_file):
+def get_page(researcher_client, anonymous_client, team_key, evidence_with_a_file, settings):
     """GET one kind of page as someone who may see it."""
     claim = evidence_with_a_file.claim
 
     def get(kind: str):
+        if kind == "static file":
+            # Served by WhiteNoise, which answers before any view; from the
+            # apps' static directories, as tests never run collectstatic.
+            settings.WHITENOISE_USE_FINDERS = settings.WHITENOISE_AUTOREFRESH = True
+            response = Client().get(static("admin/css/base.css"))
+            assert response.status_code == 200 and isinstance(response, WhiteNoiseFileResponse)
+            return response
         html = {"HTTP_ACCEPT": "text/html"}
         requests = {
             "admin login": (anonymous_client, reverse("admin:login"), {}),
@@ -222,4 +233,5 @@ def test_a_refusal_before_the_view_carries_the_headers_too(team_key, settings):
     assert response.status_code == 413
     assert policy(response)["default-src"] == ["'self'"]
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
     assert "no-store" in response["Cache-Control"]

@@ -51,8 +51,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "log_request_id.middleware.RequestIDMiddleware",
-    # The security headers wrap everything below, refusals (413, 503) included.
+    # The security headers wrap everything below, refusals (413, 503) and
+    # static files (WhiteNoise answers them itself) included.
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "claims.middleware.PrivateApiResponsesMiddleware",
@@ -66,7 +68,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it answers a locked-out login.
     "axes.middleware.AxesMiddleware",
