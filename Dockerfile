@@ -22,4 +22,4 @@ RUN SECRET_KEY=collectstatic python manage.py collectstatic --noinput
 RUN useradd --system --uid 1000 tracker && mkdir -p /data/private-media && chown tracker /data/private-media
 USER tracker
 EXPOSE 8000
-CMD ["gunicorn", "tracker.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "tracker.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -13,6 +13,8 @@ import os
 import re
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -235,3 +237,48 @@ def test_a_refusal_before_the_view_carries_the_headers_too(team_key, settings):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
     assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.integration  # starts a server (the Makefile runs these one at a time)
+def test_gunicorn_as_the_image_runs_it_names_no_server(tmp_path):
+    """The Dockerfile's CMD, on a spare local port: no ``Server`` header (gunicorn
+    sends ``Server: gunicorn`` unless its config, gunicorn.conf.py, drops it)."""
+    from tests.harness import _kill_group, free_port, wait_for
+
+    line = next(line for line in (BASE_DIR / "Dockerfile").read_text().splitlines() if line.startswith("CMD "))
+    command = json.loads(line.removeprefix("CMD "))
+    assert command[0] == "gunicorn" and "gunicorn.conf.py" in command
+    port = free_port()
+    command[command.index("--bind") + 1] = f"127.0.0.1:{port}"
+    command[command.index("--workers") + 1] = "1"
+    env = {
+        **os.environ,
+        "SECRET_KEY": "test",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "SECURE_SSL_REDIRECT": "false",
+        "LOG_REQUESTS": "false",
+    }
+    with (tmp_path / "gunicorn.log").open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", *command], cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    answers: list = []
+
+    def answered() -> bool:
+        try:
+            answers.append(urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2))
+        except urllib.error.HTTPError as error:  # 503 without migrations: an answer all the same
+            answers.append(error)
+        except OSError:
+            assert server.poll() is None, (tmp_path / "gunicorn.log").read_text()
+            return False
+        return True
+
+    try:
+        wait_for(answered, timeout=60, what="gunicorn")
+    finally:
+        _kill_group(server)
+    headers = answers[-1].headers
+    assert "Server" not in headers, headers["Server"]
+    assert headers["X-Frame-Options"] == "DENY"
