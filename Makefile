@@ -2,9 +2,15 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# Tests run against the machine's PostgreSQL and Redis unless told otherwise.
-TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker
-TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+# Tests run against the machine's PostgreSQL and Redis unless told otherwise,
+# on a database and a Redis db of this checkout's own (named for a hash of its
+# path: tests/checkout.py), so two checkouts on one machine never share them.
+ifndef TEST_DATABASE_URL
+TEST_DATABASE_URL := $(shell $(PYTHON) tests/checkout.py database)
+endif
+ifndef TEST_BROKER_URL
+TEST_BROKER_URL := $(shell $(PYTHON) tests/checkout.py broker)
+endif
 
 .PHONY: run setup install browser-deps test test-lexical eval-floor compose-test lint check clean
 

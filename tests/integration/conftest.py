@@ -3,9 +3,9 @@
 import os
 
 import pytest
-import redis
 from django.db import connection
 
+from tests import checkout
 from tests.harness import Worker
 
 
@@ -17,9 +17,14 @@ def _needs_postgresql(transactional_db):
 
 @pytest.fixture
 def broker_url():
-    """A Redis database of its own for the run's queues, emptied before each test."""
-    url = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
-    redis.Redis.from_url(url).flushdb()
+    """A Redis database of its own for the run's queues, emptied before each
+    test: TEST_BROKER_URL, else this checkout's (tests/checkout.py, as make
+    test's default), refused if another checkout's tests are using it."""
+    url = os.environ.get("TEST_BROKER_URL") or checkout.broker_url()
+    try:
+        checkout.redis_db_take(url)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     return url
 
 
