@@ -79,16 +79,23 @@ def secret_generate() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
+def private_targets() -> list[str]:
+    """The private addresses and networks webhooks may reach anyway: the
+    development-only WEBHOOK_ALLOW_PRIVATE_TARGETS (the settings refuse it
+    unless DEBUG is on); none in production."""
+    return list(_setting("WEBHOOK_ALLOW_PRIVATE_TARGETS", []))
+
+
 def webhook_url_check(url: str, *, resolver: Resolver | None = None) -> None:
     """Raise ValidationError naming ``url`` unless it is an http(s) URL whose
-    host is, and resolves only to, public addresses."""
+    host is, and resolves only to, public addresses (or ``private_targets``)."""
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError as exc:
         raise ValidationError({"url": "Enter a valid http or https URL."}) from exc
     if len(url) > Webhook._meta.get_field("url").max_length:  # type: ignore[operator]
         raise ValidationError({"url": "The URL is too long."})
-    refusal = url_refusal(url, resolver=resolver)
+    refusal = url_refusal(url, resolver=resolver, allow_private=private_targets())
     if refusal:
         raise ValidationError({"url": refusal})
 
@@ -348,6 +355,7 @@ def webhook_delivery_attempt(
             headers=headers,
             connect_timeout=float(_setting("WEBHOOK_CONNECT_TIMEOUT", 5)),
             total_timeout=total_timeout,
+            allow_private=private_targets(),
         )
     except FetchError as exc:
         error = f"not sent: {exc.reason}" if isinstance(exc, FetchRefused) else str(exc.reason)

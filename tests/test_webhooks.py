@@ -10,6 +10,9 @@ import functools
 import hashlib
 import hmac
 import json
+import os
+import subprocess
+import sys
 import time
 from http.server import BaseHTTPRequestHandler
 
@@ -38,8 +41,6 @@ from tests.harness import http_server
 
 pytestmark = pytest.mark.django_db
 
-LOCAL = frozenset({"127.0.0.1"})
-LOCAL_POST = functools.partial(post, allow_private=LOCAL)
 PUBLIC_URL = "https://93.184.216.34/hooks/tracker"  # an IP literal: no DNS needed
 
 
@@ -88,9 +89,10 @@ def receiver():
 
 
 @pytest.fixture
-def local_post(monkeypatch):
-    """Deliveries may reach the local receiver; nothing else changes."""
-    monkeypatch.setattr(webhooks, "post", LOCAL_POST)
+def local_post(settings):
+    """Deliveries may reach the local receiver (as WEBHOOK_ALLOW_PRIVATE_TARGETS
+    allows in development); nothing else changes."""
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = ["127.0.0.1"]
 
 
 @pytest.fixture
@@ -649,3 +651,41 @@ def test_list_queries_do_not_grow_with_rows(api, factcheck_team):
     for n in range(3, 6):
         _webhook(factcheck_team, f"{PUBLIC_URL}/{n}")
     assert count() == few
+
+
+# --- trying it in development ------------------------------------------------------------
+
+
+def test_in_development_a_webhook_may_reach_the_private_addresses_allowed_for_it(
+    api, settings, factcheck_team, receiver, sent, django_capture_on_commit_callbacks
+):
+    local = {"url": f"{receiver.base}/ok"}
+    assert api.post("/api/v1/webhooks/", local, format="json").status_code == 400  # by default
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = ["127.0.0.0/8", "169.254.0.0/16"]
+    response = api.post("/api/v1/webhooks/", local, format="json")
+    assert response.status_code == 201, response.json()
+    # Only what is allowed: another private address, and never a metadata one.
+    for refused in ("http://10.0.0.1/hook", "http://169.254.169.254/latest/meta-data/"):
+        assert "url" in api.post("/api/v1/webhooks/", {"url": refused}, format="json").json()
+
+    claim = factories.ClaimFactory()
+    Follow.objects.create(team=factcheck_team, claim=claim)
+    _new_flag(claim, capture=django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get(webhook_id=response.json()["id"])
+    assert tasks.deliver_webhook(delivery.pk) == "delivered"  # checked again at send: allowed
+    assert [path for path, _, _ in receiver.seen] == ["/ok"]
+
+
+def _settings_load(**environment: str) -> subprocess.CompletedProcess:
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tracker.settings", "SECRET_KEY": "test", **environment}
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+
+
+def test_private_webhook_targets_are_refused_unless_debug_is_on():
+    refused = _settings_load(DEBUG="false", WEBHOOK_ALLOW_PRIVATE_TARGETS="127.0.0.1")
+    assert refused.returncode != 0
+    assert "ImproperlyConfigured: WEBHOOK_ALLOW_PRIVATE_TARGETS is for development only" in refused.stderr
+    assert _settings_load(DEBUG="true", WEBHOOK_ALLOW_PRIVATE_TARGETS="127.0.0.1,::1").returncode == 0
+    typo = _settings_load(DEBUG="true", WEBHOOK_ALLOW_PRIVATE_TARGETS="localhost")
+    assert "'localhost' is not an IP address or network" in typo.stderr

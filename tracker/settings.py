@@ -6,6 +6,7 @@ in-process. With ``DATABASE_URL`` and ``CELERY_BROKER_URL`` set it is the
 production setup.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -274,6 +275,22 @@ WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=5.0)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # The sweep re-sends a pending delivery whose next attempt has been due this long (its message was lost).
 WEBHOOK_REQUEUE_SECONDS = env.int("WEBHOOK_REQUEUE_SECONDS", default=300)
+# Development only: private addresses or networks webhooks may reach (e.g.
+# "127.0.0.1" for a receiver on this machine while trying the product).
+# Refused when DEBUG is off; cloud metadata addresses stay refused. See README "Webhooks".
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.list("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=[])
+if WEBHOOK_ALLOW_PRIVATE_TARGETS and not DEBUG:
+    raise ImproperlyConfigured(
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS is for development only and needs DEBUG on "
+        "(set both for `make run`, not in a production .env)."
+    )
+for _target in WEBHOOK_ALLOW_PRIVATE_TARGETS:
+    try:
+        ipaddress.ip_network(_target, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"WEBHOOK_ALLOW_PRIVATE_TARGETS: {_target!r} is not an IP address or network (e.g. 127.0.0.1)."
+        ) from None
 
 # Three queues: new reports, archive re-matching (slow, after claim edits) and
 # webhook deliveries (slow receivers): none delays another.
