@@ -10,6 +10,27 @@ true/false scale (a number would read as one): its ``alternateName``, the
 text consumers show, says how the claim stands in the record ("Contested:
 asserted by 3, denied by 1"), and ``ratingExplanation`` lists each actor's
 latest position.
+
+Which text is reviewed. ``claimReviewed`` is what consumers show: Google asks
+for a short summary, under 75 characters. It is the claim's proposition when
+that fits, else the claim's title (a short form); the proposition is kept
+whole in ``itemReviewed.text``.
+
+Who made the claim, and where. ``itemReviewed.author`` is whoever asserts it
+in the record (an actor that asserted and then retracted still made it);
+when no one does (only a denial is recorded), the publisher of the work it
+first appears in. ``itemReviewed.appearance`` lists every work the claim
+appears in that the asker may see: the reports its stances were taken from
+and its accepted evidence (a report, or a document at a URL); each has its
+``url`` where the tracker holds one (a pasted or uploaded text has none, and
+is described inline: headline, publisher, date). ``itemReviewed.datePublished``
+is when the claim entered public discourse: its first dated assertion, else
+its first dated stance of any kind (a denial shows the claim was about by
+then), else the earliest dated work it appears in.
+
+Where the review lives. ``url`` is the public page that presents the review
+(``ClaimRow.url``, from the operator's settings); with none configured it is
+left out rather than pointing at an address a reader cannot open.
 """
 
 from __future__ import annotations
@@ -20,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 SCHEMA_CONTEXT = "https://schema.org"
+SHORT_CLAIM = 75  # Google's recommended longest claimReviewed (wraps on a phone beyond it)
 
 # Position values (claims.models.Position), as the rating's counts read them.
 _POSITION_VERBS = {
@@ -50,9 +72,10 @@ class Publisher:
 
 @dataclass(frozen=True)
 class Appearance:
-    """A report in which a stance on the claim appeared."""
+    """A work in which the claim appears: a report (a stance on it was
+    reported there, or it is evidence), or a document at a URL."""
 
-    id: int
+    id: str  # "report:<id>", or the URL of a document: each work is listed once
     headline: str
     url: str = ""
     published_on: datetime.date | None = None
@@ -78,7 +101,7 @@ class ClaimRow:
     id: int
     text: str
     title: str
-    url: str
+    url: str  # the public page of the review; "" when none is configured
     date_published: datetime.date | None = None  # None while the claim is unpublished
     date_modified: datetime.datetime | None = None
 
@@ -169,38 +192,56 @@ def _creative_work(appearance: Appearance) -> dict[str, Any]:
     return node
 
 
-def claim_review(*, claim: ClaimRow, stances: list[StanceRow], publisher: Publisher) -> dict[str, Any]:
+def _authors(stances: list[StanceRow], current: dict[int, list[StanceRow]]) -> list[StanceRow]:
+    """The actors who made the claim: those who assert it now, else those who
+    asserted it before (and have since moved off it)."""
+    asserting = [held[-1] for held in current.values() if "asserts" in _positions(held)]
+    if not asserting:
+        asserting = list({s.actor_id: s for s in stances if s.position in _SUPPORT}.values())
+    return sorted(asserting, key=lambda s: s.actor_name)
+
+
+def claim_review(
+    *, claim: ClaimRow, stances: list[StanceRow], publisher: Publisher, works: Iterable[Appearance] = ()
+) -> dict[str, Any]:
     """The ClaimReview JSON-LD of ``claim``. ``stances`` are the accepted
     stances the asker may see, oldest first; a stance's ``appearance`` is
-    None where it was not reported or the report is not the asker's to see."""
+    None where it was not reported or the report is not the asker's to see.
+    ``works`` are the other works it appears in (its accepted evidence)."""
     current = current_positions(stances)
     name, alternate_name = rating_text(current)
-    # The claim's authors: the actors who currently assert it.
-    asserting = sorted(
-        (held[-1] for held in current.values() if "asserts" in _positions(held)), key=lambda s: s.actor_name
-    )
-    item: dict[str, Any] = {"@type": "Claim", "name": claim.title}
-    if asserting:
-        item["author"] = [_agent(s.actor_name, s.actor_kind) for s in asserting]
-    # The claim entered the record with its first dated assertion.
-    first = next((s for s in stances if s.position in _SUPPORT and s.stated_on is not None), None)
+    appearances: dict[str, Appearance] = {}
+    for work in [*(s.appearance for s in stances if s.appearance is not None), *works]:
+        appearances.setdefault(work.id, work)
+    ordered = sorted(appearances.values(), key=lambda a: (a.published_on or datetime.date.max, a.id))
+
+    item: dict[str, Any] = {"@type": "Claim", "name": claim.title, "text": claim.text}
+    authors = _authors(stances, current)
+    if authors:
+        item["author"] = [_agent(s.actor_name, s.actor_kind) for s in authors]
+    # When the claim entered public discourse: its first dated assertion, else
+    # its first dated stance of any kind, else its earliest dated work.
+    dated = [s for s in stances if s.stated_on is not None]
+    first = next((s for s in dated if s.position in _SUPPORT), dated[0] if dated else None)
+    first_work = first.appearance if first is not None and first.appearance is not None else None
+    if first_work is None and ordered:
+        first_work = ordered[0]
     if first is not None and first.stated_on is not None:
         item["datePublished"] = first.stated_on.isoformat()
-        if first.appearance is not None:
-            item["firstAppearance"] = _creative_work(first.appearance)
-    appearances: dict[int, Appearance] = {}
-    for stance in stances:
-        if stance.appearance is not None:
-            appearances.setdefault(stance.appearance.id, stance.appearance)
-    if appearances:
-        ordered = sorted(appearances.values(), key=lambda a: (a.published_on or datetime.date.min, a.id))
+    elif first_work is not None and first_work.published_on is not None:
+        item["datePublished"] = first_work.published_on.isoformat()
+    if first_work is not None:
+        item["firstAppearance"] = _creative_work(first_work)
+        if not authors and first_work.publisher is not None:
+            # No one in the record asserts it: it is held from where it first appeared.
+            item["author"] = [_organisation(first_work.publisher)]
+    if ordered:
         item["appearance"] = [_creative_work(a) for a in ordered]
 
     review: dict[str, Any] = {
         "@context": SCHEMA_CONTEXT,
         "@type": "ClaimReview",
-        "url": claim.url,
-        "claimReviewed": claim.text,
+        "claimReviewed": claim.text if len(claim.text) <= SHORT_CLAIM else claim.title,
         "author": _organisation(publisher),
         "reviewRating": {
             "@type": "Rating",
@@ -210,6 +251,8 @@ def claim_review(*, claim: ClaimRow, stances: list[StanceRow], publisher: Publis
         },
         "itemReviewed": item,
     }
+    if claim.url:
+        review["url"] = claim.url
     if claim.date_published is not None:
         review["datePublished"] = claim.date_published.isoformat()
     if claim.date_modified is not None:
@@ -296,7 +339,9 @@ def claim_review_check(data: Any) -> CheckResult:
     ``worstRating``..``bestRating``; ``url`` absolute. Recommended (missing
     ones are warnings, malformed ones errors): ``author`` an Organization or
     Person with a ``name``; ``datePublished``; ``itemReviewed`` a Claim with
-    ``author``, ``datePublished``, ``appearance`` and ``firstAppearance``."""
+    ``author``, ``datePublished``, ``appearance`` and ``firstAppearance``;
+    ``claimReviewed`` under 75 characters; appearances consumers can open
+    (Google's Fact Check Tools list them as links)."""
     errors: list[str] = []
     warnings: list[str] = []
     if not isinstance(data, dict):
@@ -307,6 +352,8 @@ def claim_review_check(data: Any) -> CheckResult:
         errors.append("@type: ClaimReview")
     if not _text(data.get("claimReviewed")):
         errors.append("claimReviewed: required text")
+    elif len(data["claimReviewed"]) > SHORT_CLAIM:
+        warnings.append(f"claimReviewed: {len(data['claimReviewed'])} characters; under {SHORT_CLAIM} recommended")
     if not _url(data.get("url")):
         errors.append("url: required, an absolute URL")
 
@@ -349,4 +396,7 @@ def claim_review_check(data: Any) -> CheckResult:
         for key in ("appearance", "firstAppearance"):
             if key in item:
                 _check_work(item[key], f"itemReviewed.{key}", errors)
+        unlinked = [w for w in _many(item.get("appearance", [])) if isinstance(w, dict) and "url" not in w]
+        if unlinked:
+            warnings.append(f"itemReviewed.appearance: {len(unlinked)} described inline, with no url to open")
     return CheckResult(errors, warnings)

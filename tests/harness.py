@@ -121,6 +121,14 @@ class Worker:
         return self.log.read_text(errors="replace")
 
 
+def settings_load(**environment: str) -> subprocess.CompletedProcess:
+    """Load tracker/settings.py in a fresh process with these environment
+    variables (and this one's): exit 0, or the ImproperlyConfigured in stderr."""
+    code = "import django; django.setup()"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tracker.settings", "SECRET_KEY": "test", **environment}
+    return subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

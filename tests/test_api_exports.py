@@ -4,6 +4,7 @@ stances and flags as CSV, showing only what the caller may see."""
 import csv
 import datetime
 import io
+import json
 
 import pytest
 from django.db import connection
@@ -15,6 +16,7 @@ from claims.api.exports import csv_cell
 from claims.models import Claim, Flag, ReviewStatus, Stance
 from tests import factories
 from tests.conftest import api_client
+from tests.harness import settings_load
 
 pytestmark = pytest.mark.django_db
 
@@ -47,18 +49,27 @@ def _csv(response) -> list[dict[str, str]]:
 # --- ClaimReview ----------------------------------------------------------------------------
 
 
-def test_claimreview_of_the_chlorine_claim_has_what_consumers_require(api, demo):
+@pytest.fixture
+def public_pages(settings):
+    """An operator's settings: the publisher's site, and its page for each review."""
+    settings.CLAIMREVIEW_PUBLISHER_URL = "https://checkers.example.org/"
+    settings.CLAIMREVIEW_URL_TEMPLATE = "https://checkers.example.org/claims/{id}/"
+
+
+def test_claimreview_of_the_chlorine_claim_has_what_consumers_require(api, demo, public_pages):
     response = api.get(f"/api/v1/claims/{demo.id}/claimreview/")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/ld+json")
     data = response.json()
     check = claimreview.claim_review_check(data)
     assert check.errors == []
-    assert check.warnings == []
+    # The demo's digest articles were pasted in: the record holds no URL to link them by.
+    assert check.warnings == ["itemReviewed.appearance: 2 described inline, with no url to open"]
     assert data["@context"] == "https://schema.org"
     assert data["@type"] == "ClaimReview"
-    assert data["claimReviewed"] == demo.text
-    assert data["url"] == f"http://testserver/api/v1/claims/{demo.id}/claimreview/"
+    assert data["claimReviewed"] == demo.title and len(demo.text) > 75 >= len(demo.title)
+    assert data["itemReviewed"]["text"] == demo.text
+    assert data["url"] == f"https://checkers.example.org/claims/{demo.id}/"
     assert data["author"]["@type"] == "Organization" and data["author"]["name"]
     assert data["datePublished"] == demo.created_at.date().isoformat()
     rating = data["reviewRating"]
@@ -73,7 +84,8 @@ def test_claimreview_of_the_chlorine_claim_has_what_consumers_require(api, demo)
     assert item["datePublished"] == "2015-06-01"
     assert item["appearance"] and all(work["@type"] == "CreativeWork" for work in item["appearance"])
     assert all(work["headline"] for work in item["appearance"])
-    assert item["firstAppearance"] == item["appearance"][0]
+    assert item["firstAppearance"]["headline"] == "Russia Backs Efforts to Assign Blame for Chlorine Attacks in Syria"
+    assert item["firstAppearance"] in item["appearance"]
 
 
 def test_claimreview_answers_plain_json_when_asked(api, demo):
@@ -96,7 +108,7 @@ def test_claimreview_publisher_and_url_come_from_settings(api, demo, settings):
     assert data["url"] == f"https://checkers.example.org/claims/{demo.id}/"
 
 
-def test_a_person_who_asserts_is_a_person(api):
+def test_a_person_who_asserts_is_a_person(api, public_pages):
     claim = factories.ClaimFactory()
     churkin = factories.ActorFactory(name="Vitaly Churkin", kind="person")
     factories.StanceFactory(claim=claim, actor=churkin, position="asserts", report=None)
@@ -143,6 +155,77 @@ def test_anonymous_reads_claimreview_and_claims_csv_only_when_allowed(demo, plan
     assert {row["status"] for row in _csv(anonymous.get("/api/v1/exports/claims.csv"))} == {"published"}
     assert anonymous.get("/api/v1/exports/stances.csv").status_code == 401
     assert anonymous.get("/api/v1/exports/flags.csv").status_code == 401
+
+
+def test_the_review_url_is_a_public_page_never_the_key_protected_endpoint(api, settings):
+    claim = factories.ClaimFactory()
+    factories.StanceFactory(claim=claim, report=None)
+    endpoint = f"/api/v1/claims/{claim.id}/claimreview/"
+    data = api.get(endpoint).json()
+    # No page configured: no url at all (the check says the export is not ready), nor is the
+    # publisher's url this site's root, which serves no page.
+    assert "url" not in data and endpoint not in json.dumps(data)
+    assert "url" not in data["author"]
+    assert claimreview.claim_review_check(data).errors == ["url: required, an absolute URL"]
+    settings.CLAIMREVIEW_URL_TEMPLATE = "https://checkers.example.org/reviews/{id}"
+    assert api.get(endpoint).json()["url"] == f"https://checkers.example.org/reviews/{claim.id}"
+
+
+def test_appearances_carry_the_urls_the_record_holds(api, public_pages):
+    claim = factories.ClaimFactory()
+    fetched = factories.ReportFactory(title="Fetched", url="https://news.example.org/a", published_on=None)
+    pasted = factories.ReportFactory(title="Pasted", url="", published_on=datetime.date(2015, 6, 2))
+    factories.StanceFactory(claim=claim, report=fetched, stated_on=datetime.date(2015, 6, 1))
+    factories.StanceFactory(claim=claim, report=pasted, position="denies", stated_on=datetime.date(2015, 6, 2))
+    factories.EvidenceFactory(claim=claim, report=None, url="https://www.opcw.org/finding", description="Finding")
+    factories.EvidenceFactory(claim=claim, report=pasted, url="https://archive.example.org/pasted")
+    item = api.get(f"/api/v1/claims/{claim.id}/claimreview/").json()["itemReviewed"]
+    urls = {work["headline"]: work.get("url") for work in item["appearance"]}
+    assert urls == {
+        "Fetched": "https://news.example.org/a",
+        "Pasted": "https://archive.example.org/pasted",  # from its evidence row
+        "Finding": "https://www.opcw.org/finding",
+    }
+    assert item["firstAppearance"]["url"] == "https://news.example.org/a"  # the first assertion's
+
+
+def test_a_claim_only_denied_still_says_who_carried_it_when_and_where(api, public_pages):
+    claim = factories.ClaimFactory()
+    afp = factories.SourceFactory(name="AFP", url="https://www.afp.com/")
+    report = factories.ReportFactory(title="Damascus denies", url="https://www.afp.com/x", source=afp)
+    damascus = factories.ActorFactory(name="Syrian government", kind="government")
+    factories.StanceFactory(claim=claim, actor=damascus, position="denies", report=report)
+    data = api.get(f"/api/v1/claims/{claim.id}/claimreview/").json()
+    item = data["itemReviewed"]
+    # No one in the record asserts it: it is held from the work it first appeared in.
+    assert item["author"] == [{"@type": "Organization", "name": "AFP", "url": "https://www.afp.com/"}]
+    assert item["datePublished"] == "2015-06-03"  # the denial shows it was about by then
+    assert item["appearance"] == [item["firstAppearance"]] and item["firstAppearance"]["url"] == report.url
+    assert claimreview.claim_review_check(data).warnings == []
+
+    # Denied where the record does not say, with a document as evidence: that document.
+    quiet = factories.ClaimFactory()
+    factories.StanceFactory(claim=quiet, actor=damascus, position="denies", report=None, stated_on=None)
+    factories.EvidenceFactory(claim=quiet, report=None, url="https://undocs.org/S/2015/1", description="A letter")
+    item = api.get(f"/api/v1/claims/{quiet.id}/claimreview/").json()["itemReviewed"]
+    assert item["appearance"] == [item["firstAppearance"]]
+    assert item["firstAppearance"]["url"] == "https://undocs.org/S/2015/1"
+
+
+def test_claim_reviewed_is_a_short_form_and_the_proposition_is_kept_whole(api, public_pages):
+    short = factories.ClaimFactory(title="Short title", text="Chlorine was used in Sarmin.")
+    long = factories.ClaimFactory(title="Chlorine used in Sarmin in March 2015", text="x" * 120)
+    assert api.get(f"/api/v1/claims/{short.id}/claimreview/").json()["claimReviewed"] == short.text
+    data = api.get(f"/api/v1/claims/{long.id}/claimreview/").json()
+    assert (data["claimReviewed"], data["itemReviewed"]["text"]) == (long.title, long.text)
+    too_long = {**_minimal(), "claimReviewed": "y" * 76}
+    assert "claimReviewed: 76 characters; under 75 recommended" in claimreview.claim_review_check(too_long).warnings
+
+
+def test_a_review_page_address_without_the_claims_id_is_refused_at_start():
+    refused = settings_load(CLAIMREVIEW_URL_TEMPLATE="https://checkers.example.org/review")
+    assert "CLAIMREVIEW_URL_TEMPLATE: an absolute URL with {id}" in refused.stderr
+    assert settings_load(CLAIMREVIEW_URL_TEMPLATE="https://checkers.example.org/claims/{id}/").returncode == 0
 
 
 # --- the validator --------------------------------------------------------------------------

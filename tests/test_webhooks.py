@@ -10,9 +10,6 @@ import functools
 import hashlib
 import hmac
 import json
-import os
-import subprocess
-import sys
 import time
 from http.server import BaseHTTPRequestHandler
 
@@ -37,7 +34,7 @@ from claims.models import (
     WebhookEvent,
 )
 from tests import factories
-from tests.harness import http_server
+from tests.harness import http_server, settings_load
 
 pytestmark = pytest.mark.django_db
 
@@ -676,16 +673,10 @@ def test_in_development_a_webhook_may_reach_the_private_addresses_allowed_for_it
     assert [path for path, _, _ in receiver.seen] == ["/ok"]
 
 
-def _settings_load(**environment: str) -> subprocess.CompletedProcess:
-    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tracker.settings", "SECRET_KEY": "test", **environment}
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
-
-
 def test_private_webhook_targets_are_refused_unless_debug_is_on():
-    refused = _settings_load(DEBUG="false", WEBHOOK_ALLOW_PRIVATE_TARGETS="127.0.0.1")
+    refused = settings_load(DEBUG="false", WEBHOOK_ALLOW_PRIVATE_TARGETS="127.0.0.1")
     assert refused.returncode != 0
     assert "ImproperlyConfigured: WEBHOOK_ALLOW_PRIVATE_TARGETS is for development only" in refused.stderr
-    assert _settings_load(DEBUG="true", WEBHOOK_ALLOW_PRIVATE_TARGETS="127.0.0.1,::1").returncode == 0
-    typo = _settings_load(DEBUG="true", WEBHOOK_ALLOW_PRIVATE_TARGETS="localhost")
+    assert settings_load(DEBUG="true", WEBHOOK_ALLOW_PRIVATE_TARGETS="127.0.0.1,::1").returncode == 0
+    typo = settings_load(DEBUG="true", WEBHOOK_ALLOW_PRIVATE_TARGETS="localhost")
     assert "'localhost' is not an IP address or network" in typo.stderr

@@ -194,11 +194,17 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "claims.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
-# ClaimReview exports: who publishes them, and (optionally) a public page per claim.
+# ClaimReview exports (README "ClaimReview"): who publishes them, with its public
+# site ("" = none given: this site's root serves no page), and the public page
+# that presents each review, e.g. "https://checkers.example.org/claims/{id}/"
+# ("" = none: the export then has no url, and is not ready to publish).
 CLAIMREVIEW_PUBLISHER_NAME = env.str("CLAIMREVIEW_PUBLISHER_NAME", default="Attribution Tracker")
-CLAIMREVIEW_PUBLISHER_URL = env.str("CLAIMREVIEW_PUBLISHER_URL", default="")  # "" = this site's root
-# e.g. "https://tracker.example.org/claims/{id}/"; "" = the API's own URL for the claim.
+CLAIMREVIEW_PUBLISHER_URL = env.str("CLAIMREVIEW_PUBLISHER_URL", default="")
 CLAIMREVIEW_URL_TEMPLATE = env.str("CLAIMREVIEW_URL_TEMPLATE", default="")
+if CLAIMREVIEW_URL_TEMPLATE and (
+    "{id}" not in CLAIMREVIEW_URL_TEMPLATE or not CLAIMREVIEW_URL_TEMPLATE.startswith(("https://", "http://"))
+):
+    raise ImproperlyConfigured("CLAIMREVIEW_URL_TEMPLATE: an absolute URL with {id}, the claim's id.")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Attribution Tracker API",
     "DESCRIPTION": (

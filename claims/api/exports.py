@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db.models import F, QuerySet
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
@@ -35,7 +35,7 @@ from claims.api import filters, views
 from claims.api.ids import ChecksPathIds
 from claims.api.permissions import TrackerPermission, request_access
 from claims.api.serializers import ClaimSerializer
-from claims.models import Claim, ReviewStatus
+from claims.models import Claim, Evidence, Report, ReviewStatus
 
 CHUNK_SIZE = 2000  # rows fetched (and, for claims, prefetched) per database round trip
 FLUSH_ROWS = 500  # rows per piece of the streamed body
@@ -48,39 +48,59 @@ class JSONLDRenderer(JSONRenderer):
     format = "jsonld"
 
 
+def _work(report: Report, url: str = "") -> claimreview.Appearance:
+    source = report.source
+    return claimreview.Appearance(
+        id=f"report:{report.pk}",
+        headline=report.title,
+        url=report.url or url,
+        published_on=report.published_on,
+        publisher=claimreview.Publisher(source.name, source.url) if source is not None else None,
+        document_symbol=report.document_symbol,
+    )
+
+
 def _claim_review_rows(
     claim: Claim, access: selectors.Access, *, url: str
-) -> tuple[claimreview.ClaimRow, list[claimreview.StanceRow]]:
-    """The claim and its accepted stances as the asker may see them, oldest
-    first. A ClaimReview is a publication: a team's own pending stances stay
-    out of it even for that team. Reports the asker may not see are not
-    named as appearances (the stance still counts)."""
+) -> tuple[claimreview.ClaimRow, list[claimreview.StanceRow], list[claimreview.Appearance]]:
+    """The claim, its accepted stances as the asker may see them (oldest
+    first), and the works its accepted evidence is. A ClaimReview is a
+    publication: a team's own pending stances and evidence stay out of it even
+    for that team. Reports the asker may not see are not named as works (the
+    stance still counts)."""
     stances = list(
         selectors.stances_visible_to(access)
         .filter(claim=claim, review_status=ReviewStatus.ACCEPTED)
         .select_related("actor", "report__source")
         .order_by(F("stated_on").asc(nulls_first=True), "created_at", "id")
     )
+    evidence: list[Evidence] = list(
+        selectors.evidence_visible_to(access)
+        .filter(claim=claim, review_status=ReviewStatus.ACCEPTED)
+        .select_related("report__source")
+        .order_by("id")
+    )
     report_ids = {s.report_id for s in stances if s.report_id is not None}
+    report_ids |= {e.report_id for e in evidence if e.report_id is not None}
     visible_reports = (
         set(selectors.reports_visible_to(access).filter(pk__in=report_ids).values_list("pk", flat=True))
         if report_ids
         else set()
     )
+    # A report's own URL, else one its evidence row gives (a pasted text's original).
+    urls = {e.report_id: e.url for e in evidence if e.report_id is not None and e.url}
+    works = []
+    for item in evidence:
+        if item.report is not None and item.report.pk in visible_reports:
+            works.append(_work(item.report, urls.get(item.report.pk, "")))
+        elif item.report_id is None and item.url:
+            works.append(claimreview.Appearance(id=item.url, headline=item.description[:110], url=item.url))
     rows = []
     for stance in stances:
-        appearance = None
         report = stance.report
+        appearance = None
         if report is not None and report.pk in visible_reports:
-            source = report.source
-            appearance = claimreview.Appearance(
-                id=report.pk,
-                headline=report.title,
-                url=report.url,
-                published_on=report.published_on,
-                publisher=claimreview.Publisher(source.name, source.url) if source is not None else None,
-                document_symbol=report.document_symbol,
-            )
+            appearance = _work(report, urls.get(report.pk, ""))
         rows.append(
             claimreview.StanceRow(
                 actor_id=stance.actor_id,
@@ -109,25 +129,23 @@ def _claim_review_rows(
         date_published=published,
         date_modified=claim.updated_at,
     )
-    return row, rows
+    return row, rows, works
 
 
-def claimreview_publisher(request: Request) -> claimreview.Publisher:
-    """Who publishes the review: the settings' organisation, or this site."""
+def claimreview_publisher() -> claimreview.Publisher:
+    """Who publishes the review: the settings' organisation, with its public
+    site (none when unset: this site's root serves no page to link to)."""
     return claimreview.Publisher(
         name=getattr(settings, "CLAIMREVIEW_PUBLISHER_NAME", "") or "Attribution Tracker",
-        url=getattr(settings, "CLAIMREVIEW_PUBLISHER_URL", "") or request.build_absolute_uri("/"),
+        url=getattr(settings, "CLAIMREVIEW_PUBLISHER_URL", ""),
     )
 
 
 CLAIMREVIEW_EXAMPLE = {
     "@context": "https://schema.org",
     "@type": "ClaimReview",
-    "url": "https://tracker.example.org/api/v1/claims/1/claimreview/",
-    "claimReviewed": "The chlorine attacks reported in Syria in 2015 were carried out by the Syrian government's "
-    "forces.",
-    "author": {"@type": "Organization", "name": "Attribution Tracker", "url": "https://tracker.example.org/"},
-    "datePublished": "2015-06-02",
+    "claimReviewed": "Chlorine attacks in Syria in 2015 were carried out by the Syrian government",
+    "author": {"@type": "Organization", "name": "Attribution Tracker", "url": "https://checkers.example.org/"},
     "reviewRating": {
         "@type": "Rating",
         "name": "Contested",
@@ -137,24 +155,38 @@ CLAIMREVIEW_EXAMPLE = {
     "itemReviewed": {
         "@type": "Claim",
         "name": "Chlorine attacks in Syria in 2015 were carried out by the Syrian government",
+        "text": "The chlorine attacks reported in Syria in 2015 were carried out by the Syrian government's forces.",
         "author": [{"@type": "Organization", "name": "United States"}],
         "datePublished": "2015-06-01",
+        "firstAppearance": {
+            "@type": "CreativeWork",
+            "headline": "Russia Backs Efforts to Identify Perpetrators of Syria Chlorine Attacks",
+            "url": "https://news.example.org/2015/06/russia-chlorine",
+            "datePublished": "2015-06-01",
+            "publisher": {"@type": "Organization", "name": "AFP"},
+        },
         "appearance": [
             {
                 "@type": "CreativeWork",
                 "headline": "Russia Backs Efforts to Identify Perpetrators of Syria Chlorine Attacks",
+                "url": "https://news.example.org/2015/06/russia-chlorine",
                 "datePublished": "2015-06-01",
                 "publisher": {"@type": "Organization", "name": "AFP"},
             }
         ],
     },
+    "url": "https://checkers.example.org/claims/1/",
+    "datePublished": "2015-06-02",
 }
 
 
 @extend_schema(
     summary="A claim as schema.org ClaimReview (JSON-LD)",
-    description="The claim, who asserts it (`itemReviewed.author`) and where its stances were reported "
-    "(`itemReviewed.appearance`), from accepted stances only. The tracker gives no verdict: "
+    description="The claim (`claimReviewed`: its proposition when under 75 characters, else its title; "
+    "the proposition whole in `itemReviewed.text`), who asserts it (`itemReviewed.author`) and the works it "
+    "appears in (`itemReviewed.appearance`: the reports of its accepted stances and its accepted evidence), "
+    "from accepted records only. `url` is the public page of the review (`CLAIMREVIEW_URL_TEMPLATE`; absent "
+    "when none is configured). The tracker gives no verdict: "
     "`reviewRating.alternateName` says how the claim stands in the record, e.g. "
     '"Contested: asserted by 3, denied by 1", with no true/false number. '
     "Answers `application/ld+json`, or `application/json` if asked.",
@@ -175,16 +207,15 @@ class ClaimReviewView(ChecksPathIds, GenericAPIView):
     def get(self, request: Request, pk: str) -> Response:
         access = request_access(request)
         claim = get_object_or_404(selectors.claims_visible_to(access), pk=pk)
+        # The public page of the review (README "ClaimReview"); never this
+        # endpoint, which a reader cannot open without a key.
         template = getattr(settings, "CLAIMREVIEW_URL_TEMPLATE", "")
-        url = (
-            template.format(id=claim.pk)
-            if template
-            else request.build_absolute_uri(reverse("api:claim-claimreview", kwargs={"pk": claim.pk}))
+        url = template.format(id=claim.pk) if template else ""
+        claim_row, stance_rows, works = _claim_review_rows(claim, access, url=url)
+        review = claimreview.claim_review(
+            claim=claim_row, stances=stance_rows, publisher=claimreview_publisher(), works=works
         )
-        claim_row, stance_rows = _claim_review_rows(claim, access, url=url)
-        return Response(
-            claimreview.claim_review(claim=claim_row, stances=stance_rows, publisher=claimreview_publisher(request))
-        )
+        return Response(review)
 
 
 # --- CSV ------------------------------------------------------------------------------------
