@@ -8,10 +8,12 @@ import mimetypes
 import posixpath
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -21,6 +23,19 @@ from claims.selectors import evidence_visible_to
 logger = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponseBase:
+    """Django's 400 page, except for a body it could not parse (a multipart
+    upload cut off before its closing boundary, claims.uploads): that says
+    why, in JSON under /api/. The parser's messages name the problem, never
+    the data."""
+    if not isinstance(exception, MultiPartParserError):
+        return defaults.bad_request(request, exception)
+    message = f"The request body could not be read. {exception}"
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400)
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
 
 @require_GET

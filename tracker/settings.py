@@ -152,6 +152,13 @@ STORAGES = {
 # and the request body; the upload size limit proper is enforced on the form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
+# A multipart body cut off before its closing boundary is refused (400), not
+# parsed as if complete; then Django's own handlers, as by default.
+FILE_UPLOAD_HANDLERS = [
+    "claims.uploads.ClosingBoundaryRequired",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Shared by every web process (API throttling counts); in-process by default.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
