@@ -10,7 +10,7 @@ Starts ``celery -A tracker worker -Q reports,archive -c 1`` on that database
 and broker, submits one warm-up report (the worker's first task builds the
 claim index: timed and reported separately, not counted), then submits
 ``--reports`` reports of about ``--words`` words one at a time through
-``claims.services.submission_ingest`` (as the API does) and polls until each
+``claims.services.report_submit`` (as the API does) and polls until each
 is PROCESSED. Latency is the report's ``created_at`` to its ``processed_at``
 (both written by the database clients on this machine); the flags are stored
 in the same transaction as ``processed_at``. The reports it created are
@@ -169,7 +169,7 @@ def main() -> None:
     from generate import World, report_text
 
     from claims.models import Claim, Flag, Report, Submission
-    from claims.services import submission_ingest
+    from claims.services import report_submit
     from tracker.celery import app
 
     claims_total = Claim.objects.count()
@@ -190,9 +190,14 @@ def main() -> None:
         return "\n\n".join(paragraphs) + f"\n\n(Bench run {run_tag}.)"
 
     def submit_and_wait(text: str, timeout: float) -> tuple[Report, int]:
-        submission = submission_ingest(
-            channel=Submission.Channel.API, raw=text.encode(), filename="report.txt", content_type="text/plain"
-        )
+        submission = report_submit(
+            channel=Submission.Channel.API,
+            user=None,
+            team=None,
+            raw=text.encode(),
+            filename="report.txt",
+            content_type="text/plain",
+        ).submission
         created.append(submission.pk)
         report = submission.reports.get()
         # The worker may already have taken it (the task is sent on commit).

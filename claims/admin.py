@@ -29,7 +29,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims import matcher_runtime, processing, services, webhooks
+from claims import matcher_runtime, processing, selectors, services, webhooks
 from claims.api import keys as api_keys
 from claims.ingest.fetch import url_refusal
 from claims.models import (
@@ -77,17 +77,10 @@ def _user(request: HttpRequest) -> services.User:
 
 
 def _user_team(request: HttpRequest) -> Team | None:
-    """The team a user's entries are filed under: their research team, else
-    the first team they edit for. Cached on the request."""
+    """The team a user's entries are filed under, by the rule the API uses
+    (selectors.write_team). Cached on the request."""
     if not hasattr(request, "_tracker_team"):
-        memberships = list(
-            Membership.objects.filter(user=_user(request), role=Membership.Role.EDITOR)
-            .select_related("team")
-            .order_by("created_at")
-        )
-        research = [m.team for m in memberships if m.team.kind == Team.Kind.RESEARCH]
-        team = research[0] if research else (memberships[0].team if memberships else None)
-        request._tracker_team = team  # type: ignore[attr-defined]
+        request._tracker_team = selectors.write_team(_user(request))  # type: ignore[attr-defined]
     return request._tracker_team  # type: ignore[attr-defined]
 
 
@@ -770,8 +763,9 @@ class ReportForm(forms.ModelForm):
         fields = "__all__"  # noqa: DJ007 -- the admin's fieldsets decide what shows
 
     def clean_text(self) -> str:
+        # Only the change form uses this form: new reports are submissions (ReportAdmin.add_view).
         text = self.cleaned_data.get("text", "")
-        if self.instance.pk and text.strip():
+        if text.strip():
             clash = Report.objects.filter(text_hash=text_hash(text)).exclude(pk=self.instance.pk).first()
             if clash is not None:
                 raise ValidationError(f"Another report has the same text: “{clash}” (#{clash.pk}).")
@@ -803,29 +797,26 @@ class ReportIngestForm(forms.Form):
             raise ValidationError("Give exactly one of: pasted text, a file, or a URL.")
         return data
 
-    def ingest(self, *, user: Any, team: Team | None) -> Submission:
+    def submit(self, *, user: Any, team: Team | None) -> services.Submitted:
         data = self.cleaned_data
-        common = {"user": user, "team": team, "source": data["source"]}
-        if data["url"]:
-            return services.submission_ingest_url(url=data["url"], **common)
-        if data["file"]:
-            upload = data["file"]
-            return services.submission_ingest(
-                channel=Submission.Channel.ADMIN_FILE,
-                raw=upload.read(),
-                filename=upload.name,
-                content_type=upload.content_type or "",
-                title=data["title"],
-                published_on=data["published_on"],
-                **common,
-            )
-        return services.submission_ingest(
-            channel=Submission.Channel.ADMIN_TEXT,
-            raw=data["text"].encode(),
-            content_type="text/plain",
+        upload, text = data["file"], data["text"]
+        if upload:
+            channel, raw, content_type = Submission.Channel.ADMIN_FILE, upload.read(), upload.content_type or ""
+        elif text:
+            channel, raw, content_type = Submission.Channel.ADMIN_TEXT, text.encode(), "text/plain"
+        else:  # a URL, fetched by the service
+            channel, raw, content_type = Submission.Channel.URL, None, ""
+        return services.report_submit(
+            channel=channel,
+            user=user,
+            team=team,
+            raw=raw,
+            url=data["url"],
+            filename=(upload.name or "") if upload else "",
+            content_type=content_type,
             title=data["title"],
+            source=data["source"],
             published_on=data["published_on"],
-            **common,
         )
 
 
@@ -901,11 +892,11 @@ class ReportAdmin(SimpleHistoryAdmin):
         form = ReportIngestForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                submission = form.ingest(user=_user(request), team=_user_team(request))
+                submitted = form.submit(user=_user(request), team=_user_team(request))
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                return self._ingested(request, submission)
+                return self._submitted(request, submitted)
         context = {
             **self.admin_site.each_context(request),
             "title": "Add reports",
@@ -915,7 +906,9 @@ class ReportAdmin(SimpleHistoryAdmin):
         }
         return TemplateResponse(request, "admin/claims/report/ingest.html", context)
 
-    def _ingested(self, request: HttpRequest, submission: Submission) -> HttpResponseRedirect:
+    def _submitted(self, request: HttpRequest, submitted: services.Submitted) -> HttpResponseRedirect:
+        submission = submitted.submission
+        page = HttpResponseRedirect(reverse("admin:claims_submission_change", args=[submission.pk]))
         if submission.status == Submission.Status.FAILED:
             self.message_user(
                 request,
@@ -923,16 +916,16 @@ class ReportAdmin(SimpleHistoryAdmin):
                 "It can be retried from the submission's page.",
                 messages.ERROR,
             )
-            return HttpResponseRedirect(reverse("admin:claims_submission_change", args=[submission.pk]))
-        reports = list(submission.reports.all())
-        already = sum(r.created_at < submission.created_at for r in reports)
+            return page
+        reports = [report for report, _ in submitted.reports]
+        new = sum(created for _, created in submitted.reports)
         self.message_user(
             request,
-            f"{len(reports) - already} new report(s) stored, {already} already stored (linked, not duplicated); "
+            f"{new} new report(s) stored, {len(reports) - new} already stored (linked, not duplicated); "
             "matching runs in the background and flags appear in the review queue.",
             messages.SUCCESS,
         )
-        return HttpResponseRedirect(reverse("admin:claims_submission_change", args=[submission.pk]))
+        return page
 
     @admin.action(description="Retry matching (failed or stuck reports get fresh attempts)")
     def retry_matching(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -941,44 +934,11 @@ class ReportAdmin(SimpleHistoryAdmin):
         self.message_user(request, f"{len(ids)} report(s) sent for matching again.", messages.SUCCESS)
 
     def save_model(self, request: HttpRequest, obj: Report, form: Any, change: bool) -> None:
-        if change:
-            obj.text_hash = text_hash(obj.text) if obj.text.strip() else None
-            if not obj.text.strip():
-                obj.text = ""
-            _save_changed(request, obj)
-            return
-        # A report pasted in the admin is a submission like any other: the same
-        # text pasted twice is one report.
-        submission = services.submission_create(
-            channel=Submission.Channel.ADMIN_TEXT,
-            raw=obj.text.encode(),
-            user=_user(request),
-            team=_user_team(request),
-            status=Submission.Status.PARSED,
-        )
-        values = _form_values(form, exclude=("title", "text", "source", "published_on", "cited_by"))
-        saved, created = services.report_store(
-            submission=submission,
-            title=obj.title,
-            text=obj.text,
-            source=obj.source,
-            published_on=obj.published_on,
-            **values,
-        )
-        _adopt(obj, saved)
-        if not created:
-            obj._tracker_duplicate = True  # type: ignore[attr-defined]
-            self.message_user(
-                request,
-                "A report with the same text was already stored; this submission was linked to it and "
-                "nothing else was changed.",
-                messages.WARNING,
-            )
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        if getattr(form.instance, "_tracker_duplicate", False):
-            return  # leave the existing report's citations as they were
-        super().save_related(request, form, formsets, change)
+        # Only an edit: new reports come in through add_view, as submissions.
+        obj.text_hash = text_hash(obj.text) if obj.text.strip() else None
+        if not obj.text.strip():
+            obj.text = ""
+        _save_changed(request, obj)
 
 
 @admin.register(Submission)

@@ -36,22 +36,19 @@ AnyUser = User | AnonymousUser
 @dataclass(frozen=True)
 class Access:
     """Who is asking. ``team_ids`` are the teams whose unpublished work is
-    visible; ``editor_team_ids`` the teams on whose behalf it may write."""
+    visible; ``editor_team_ids`` the teams on whose behalf it may write;
+    ``write_team_id`` the one its writes are filed under (see access_for_user)."""
 
     user: User | None
     researcher: bool
     team_ids: frozenset[int]
     editor_team_ids: frozenset[int]
     superuser: bool = False
+    write_team_id: int | None = None
 
     @property
     def may_write(self) -> bool:
         return self.superuser or bool(self.editor_team_ids)
-
-    @property
-    def write_team_id(self) -> int | None:
-        """The team a write is made for: the asker's (first) team it edits for."""
-        return min(self.editor_team_ids) if self.editor_team_ids else None
 
     def may_review_flags_of(self, claim: Claim) -> bool:
         """Researchers who may write review any flag; a team reviews flags on its own claims."""
@@ -67,24 +64,32 @@ def access_for_user(user: AnyUser) -> Access:
     if not user.is_authenticated or not user.is_active:
         return ANONYMOUS
     assert isinstance(user, User)
-    memberships = list(Membership.objects.filter(user=user).values_list("team_id", "role", "team__kind"))
+    memberships = list(
+        Membership.objects.filter(user=user).order_by("created_at", "pk").values_list("team_id", "role", "team__kind")
+    )
     researcher = user.is_superuser or any(kind == Team.Kind.RESEARCH for _, _, kind in memberships)
+    editing = [(team_id, kind) for team_id, role, kind in memberships if role == Membership.Role.EDITOR]
+    # Writes are filed under the user's research team, else the first team it edits for.
+    writes_for = [team_id for team_id, kind in editing if kind == Team.Kind.RESEARCH] + [t for t, _ in editing]
     return Access(
         user=user,
         researcher=researcher,
         team_ids=frozenset(team_id for team_id, _, _ in memberships),
-        editor_team_ids=frozenset(team_id for team_id, role, _ in memberships if role == Membership.Role.EDITOR),
+        editor_team_ids=frozenset(team_id for team_id, _ in editing),
         superuser=user.is_superuser,
+        write_team_id=writes_for[0] if writes_for else None,
     )
 
 
 def access_for_key(key: ApiKey) -> Access:
     """A key sees what its team sees and writes only if its role allows."""
+    editor = key.role == Membership.Role.EDITOR
     return Access(
         user=key.created_by,
         researcher=key.team.kind == Team.Kind.RESEARCH,
         team_ids=frozenset({key.team_id}),
-        editor_team_ids=frozenset({key.team_id}) if key.role == Membership.Role.EDITOR else frozenset(),
+        editor_team_ids=frozenset({key.team_id}) if editor else frozenset(),
+        write_team_id=key.team_id if editor else None,
     )
 
 
@@ -106,6 +111,13 @@ def user_is_researcher(user: AnyUser | Access) -> bool:
 
 def user_team_ids(user: AnyUser | Access) -> list[int]:
     return sorted(_access(user).team_ids)
+
+
+def write_team(who: AnyUser | Access) -> Team | None:
+    """The team the asker's writes are filed under (``Access.write_team_id``),
+    the same in the admin and the API; None if it edits for no team."""
+    team_id = _access(who).write_team_id
+    return Team.objects.get(pk=team_id) if team_id is not None else None
 
 
 def claims_visible_to(who: AnyUser | Access) -> QuerySet[Claim]:

@@ -5,7 +5,8 @@ Each runs in one transaction and leaves a history record naming the user."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -228,6 +229,66 @@ def follow_remove(*, team: Team, claim: Claim) -> int:
 
 
 # --- reports and submissions -----------------------------------------------------------
+# Files, pasted text, URLs and feeds become a Submission (kept raw, first) and
+# then Reports. Parsing runs outside any transaction (it can take seconds, in a
+# sandboxed child process); storing the reports is one transaction, and
+# matching is enqueued only after it commits.
+
+import logging  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from pathlib import PurePosixPath  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
+
+from django.core.files.base import ContentFile  # noqa: E402
+from django.core.validators import URLValidator  # noqa: E402
+from django.utils.text import get_valid_filename  # noqa: E402
+
+from claims.ingest.extract import Extracted, ExtractionError, extract  # noqa: E402
+from claims.ingest.feeds import FeedError, parse_feed  # noqa: E402
+from claims.ingest.fetch import Fetcher, FetchError, FetchRefused, fetch  # noqa: E402
+from claims.ingest.language import detect_language, is_supported  # noqa: E402
+from claims.ingest.split import Article, Document, derive_title, split_document  # noqa: E402
+from claims.models import DatePrecision, Feed, FeedEntry  # noqa: E402
+
+_ingest_logger = logging.getLogger("claims.ingest")
+
+
+class IdempotencyConflict(Exception):
+    """The team used this idempotency key for a different submission."""
+
+
+@dataclass(frozen=True)
+class ReportDraft:
+    """One report a submission brings, as cut out of its document: by the
+    parser, or by a caller that knows the document better (the demo's
+    curated record). ``text`` empty is a report known by title and outlet
+    only (CITED), found by them if already stored; its outlet is ``source``,
+    or ``outlet`` by name (created if unknown). ``cited_by`` are the
+    positions, among the drafts, of the ones that cite it."""
+
+    title: str
+    text: str = ""
+    source: Source | None = None
+    outlet: str = ""
+    published_on: datetime.date | None = None
+    published_precision: str = DatePrecision.DAY
+    language: str = ""
+    url: str = ""
+    document_symbol: str = ""
+    cited_by: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What report_submit did. ``replayed``: the team had used the
+    idempotency key for this same submission, which is returned as it is
+    (nothing was done now). ``reports``: each draft's report as stored or
+    linked now, with whether it is new; empty for a replay or a submission
+    that failed to parse."""
+
+    submission: Submission
+    replayed: bool = False
+    reports: list[tuple[Report, bool]] = field(default_factory=list)
 
 
 def submission_create(
@@ -258,7 +319,12 @@ def report_store(
             submission.reports.add(existing)
             return existing, False
     report = Report(
-        title=title, text=text if digest else "", text_hash=digest, source=source, published_on=published_on, **fields
+        title=title,
+        text=text if digest else "",
+        text_hash=digest,
+        source=source,
+        published_on=published_on,
+        **fields,
     )
     if digest is None:
         report.status = Report.Status.CITED
@@ -275,28 +341,116 @@ def report_store(
     return report, True
 
 
-# --- ingestion ---
-# Files, pasted text, URLs and feeds become a Submission (kept raw, first) and
-# then Reports. Parsing runs outside any transaction (it can take seconds, in a
-# sandboxed child process); storing the reports is one transaction, and
-# matching is enqueued only after it commits.
+def report_submit(
+    *,
+    channel: str,
+    user: User | None,
+    team: Team | None,
+    raw: bytes | None = None,
+    url: str = "",
+    filename: str = "",
+    content_type: str = "",
+    title: str = "",
+    source: Source | None = None,
+    published_on: datetime.date | None = None,
+    idempotency_key: str | None = None,
+    drafts: Sequence[ReportDraft] | None = None,
+    fetcher: Fetcher | None = None,
+) -> Submitted:
+    """Submit a report: the one way in, for the admin's form, the API, feeds
+    and the demo. ``team`` is whom it is filed under (``selectors.write_team``
+    for a signed-in user or a key; a feed's team); ``raw`` the bytes as
+    received, or, without them, ``url`` is fetched through the guarded
+    fetcher (``url`` with ``raw`` is where the bytes came from).
 
-import logging  # noqa: E402
-from pathlib import PurePosixPath  # noqa: E402
-from urllib.parse import urlsplit  # noqa: E402
+    Guarantees: the Submission with the raw bytes (``raw_file``,
+    ``raw_sha256``) is saved before any parsing, so nothing received is lost.
+    Text is extracted (sandboxed for HTML, PDF, XML), a multi-article document
+    is split into its articles (a trailing "Outlet: Title" list becomes CITED
+    reports), each article's language is detected; ``drafts`` instead gives
+    the reports the bytes hold, as the caller cut them. A text already stored
+    is linked, not stored again (one report, matched once). Reports
+    in a language the matcher does not handle are marked UNSUPPORTED_LANGUAGE;
+    new PENDING reports are enqueued for matching after commit. A file that
+    cannot be parsed, or a URL whose fetch fails, leaves the Submission FAILED
+    with its error (retry with ``submission_retry``).
 
-from django.core.files.base import ContentFile  # noqa: E402
-from django.core.validators import URLValidator  # noqa: E402
-from django.utils.text import get_valid_filename  # noqa: E402
+    An ``idempotency_key`` is the team's: sent again with the same bytes (or
+    URL) it returns the earlier submission, ``replayed``, and does nothing;
+    with others it raises IdempotencyConflict. Invalid arguments, or a URL the
+    fetcher refuses (a private address), raise ValidationError and store nothing."""
+    if channel not in Submission.Channel.values:
+        raise ValidationError({"channel": f"Unknown channel {channel!r}."})
+    if raw is not None and not isinstance(raw, bytes | bytearray):
+        raise ValidationError({"raw": "Must be bytes."})
+    if raw is not None and not raw:
+        raise ValidationError({"raw": "The submission is empty."})
+    if raw is None and not url:
+        raise ValidationError({"raw": "Nothing to submit: give the bytes or a URL."})
+    if url and raw is not None:  # where the bytes came from; a URL to fetch is the fetcher's to refuse
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError as exc:
+            raise ValidationError({"url": exc.messages}) from exc
+    raw = bytes(raw) if raw is not None else None
+    key = idempotency_key or None
+    replay = functools.partial(_replay, raw=raw, url=url)  # a retry with the key is compared with what was asked
+    earlier = Submission.objects.filter(team=team, idempotency_key=key).first() if key else None
+    if earlier is not None:
+        return replay(earlier)
 
-from claims.ingest.extract import Extracted, ExtractionError, extract  # noqa: E402
-from claims.ingest.feeds import FeedError, parse_feed  # noqa: E402
-from claims.ingest.fetch import Fetcher, FetchError, FetchRefused, fetch  # noqa: E402
-from claims.ingest.language import detect_language, is_supported  # noqa: E402
-from claims.ingest.split import Article, Document, Reference, derive_title, split_document  # noqa: E402
-from claims.models import Feed, FeedEntry  # noqa: E402
+    record: dict[str, Any] = {"channel": channel, "user": user, "team": team, "idempotency_key": key}
+    if raw is None:
+        try:
+            result = (fetcher or fetch)(url)
+            error = "" if result.content else "fetch failed: the response was empty"
+        except FetchRefused as exc:
+            raise ValidationError({"url": f"Refused: {exc.reason}"}) from exc
+        except FetchError as exc:
+            error = f"fetch failed: {exc}"
+        if error:
+            failed = _submission_record(raw=b"", url=url[:2000], status=Submission.Status.FAILED, error=error, **record)
+            return Submitted(failed) if failed else replay(_keyed(team, key))
+        raw, content_type, url = result.content, result.content_type, result.final_url[:2000]
+        filename = PurePosixPath(urlsplit(result.final_url).path).name
+    submission = _submission_record(
+        raw=raw,
+        url=url,
+        filename=filename[:300],
+        content_type=content_type[:100],
+        raw_file=ContentFile(raw, name=_raw_file_name(filename, sha256_bytes(raw))),
+        **record,
+    )
+    if submission is None:
+        return replay(_keyed(team, key))
+    if drafts is None:
+        stored = _submission_parse(submission, raw=raw, source=source, title=title, published_on=published_on)
+    else:
+        stored = _drafts_store(submission, list(drafts))
+    return Submitted(submission, reports=stored)
 
-_ingest_logger = logging.getLogger("claims.ingest")
+
+def _keyed(team: Team | None, key: str | None) -> Submission:
+    return Submission.objects.get(team=team, idempotency_key=key)
+
+
+def _replay(earlier: Submission, *, raw: bytes | None, url: str) -> Submitted:
+    same = earlier.raw_sha256 == sha256_bytes(raw) if raw is not None else earlier.url == url
+    if not same:
+        raise IdempotencyConflict("This Idempotency-Key was used with a different request body.")
+    return Submitted(earlier, replayed=True)
+
+
+def _submission_record(*, raw: bytes, **fields: Any) -> Submission | None:
+    """Save the Submission; None if another request saved one with the same
+    team and idempotency key first (the unique constraint decides)."""
+    try:
+        with transaction.atomic():
+            return submission_create(raw=raw, **fields)
+    except IntegrityError:
+        if not fields.get("idempotency_key"):
+            raise
+        return None
 
 
 def _raw_file_name(filename: str, digest: str) -> str:
@@ -311,26 +465,6 @@ def _raw_file_name(filename: str, digest: str) -> str:
 def _submission_fail(submission: Submission, error: str) -> None:
     submission.status, submission.error = Submission.Status.FAILED, error[:10_000]
     Submission.objects.filter(pk=submission.pk).update(status=submission.status, error=submission.error)
-
-
-def _cited_report(*, submission: Submission, reference: Reference) -> Report:
-    """The CITED report for "Outlet: Title", reused when already known (it has no
-    text, so the text hash cannot deduplicate it)."""
-    outlet = reference.outlet[:200]
-    source = Source.objects.filter(name__iexact=outlet).first()
-    if source is None:
-        try:
-            with transaction.atomic():
-                source = Source.objects.create(name=outlet, kind=Source.Kind.OTHER)
-        except IntegrityError:
-            source = Source.objects.get(name=outlet)
-    title = reference.title[:500]
-    existing = Report.objects.filter(text_hash__isnull=True, source=source, title=title).order_by("pk").first()
-    if existing:
-        submission.reports.add(existing)
-        return existing
-    report, _ = report_store(submission=submission, title=title, text="", source=source)
-    return report
 
 
 def _document_for(submission: Submission, extracted: Extracted, title: str) -> Document:
@@ -353,117 +487,100 @@ def _submission_parse(
     source: Source | None,
     title: str = "",
     published_on: datetime.date | None = None,
-) -> None:
-    """Extract, split, detect language and store the reports of a recorded
-    submission. Any failure marks it FAILED with the reason; nothing raises."""
+) -> list[tuple[Report, bool]]:
+    """Extract, split and detect the language of a recorded submission's
+    articles, then store them. Any failure marks it FAILED with the reason;
+    nothing raises."""
     try:
         extracted = extract(raw, content_type=submission.content_type, filename=submission.filename)
         document = _document_for(submission, extracted, title)
         if not document.articles:
             raise ExtractionError("no article text found")
-        analysed = [(article, detect_language(article.body or article.title)) for article in document.articles]
+        articles = [
+            ReportDraft(
+                title=(article.title or derive_title(article.body))[:500],
+                text=article.body or article.title,
+                source=source,
+                published_on=published_on,
+                language=detect_language(article.body or article.title),
+                url=submission.url,
+            )
+            for article in document.articles
+        ]
     except ExtractionError as exc:
         _submission_fail(submission, str(exc))
-        return
+        return []
     except Exception as exc:  # a parser bug must not lose the submission
         _ingest_logger.exception("submission %s: extraction failed", submission.pk)
         _submission_fail(submission, f"{type(exc).__name__}: {exc}")
-        return
+        return []
+    everyone = tuple(range(len(articles)))
+    cited = [
+        ReportDraft(title=ref.title[:500], outlet=ref.outlet[:200], cited_by=everyone) for ref in document.references
+    ]
+    return _drafts_store(submission, articles + cited)
 
+
+def _drafts_store(submission: Submission, drafts: list[ReportDraft]) -> list[tuple[Report, bool]]:
+    """Store (or link) each draft's report, their citations, mark the
+    submission PARSED, and enqueue the new PENDING reports once this commits;
+    in one transaction. A failure marks the submission FAILED; nothing raises."""
     try:
         with transaction.atomic():
-            articles: list[Report] = []
-            new_pending: list[int] = []
-            for article, language in analysed:
-                fields: dict[str, Any] = {"language": language, "url": submission.url}
-                if language and not is_supported(language):
-                    fields["status"] = Report.Status.UNSUPPORTED_LANGUAGE
-                report, created = report_store(
-                    submission=submission,
-                    title=(article.title or derive_title(article.body))[:500],
-                    text=article.body or article.title,
-                    source=source,
-                    published_on=published_on,
-                    **fields,
-                )
-                articles.append(report)
-                if created and report.status == Report.Status.PENDING:
-                    new_pending.append(report.pk)
-            for reference in document.references:
-                cited = _cited_report(submission=submission, reference=reference)
-                cited.cited_by.add(*articles)
+            stored = [_draft_store(submission, draft) for draft in drafts]
+            for draft, (report, _) in zip(drafts, stored, strict=True):
+                if draft.cited_by:
+                    report.cited_by.add(*[stored[i][0] for i in draft.cited_by])
             submission.status, submission.error = Submission.Status.PARSED, ""
             submission.save(update_fields=["status", "error"])
             # enqueue_report_matching sends only once this transaction commits.
             from claims.tasks import enqueue_report_matching
 
-            enqueue_report_matching(new_pending)
+            enqueue_report_matching(r.pk for r, created in stored if created and r.status == Report.Status.PENDING)
     except Exception as exc:
         _ingest_logger.exception("submission %s: storing its reports failed", submission.pk)
         _submission_fail(submission, f"storing reports failed: {type(exc).__name__}: {exc}")
+        return []
+    return stored
 
 
-def submission_ingest(
-    *,
-    channel: str,
-    raw: bytes,
-    filename: str = "",
-    content_type: str = "",
-    url: str = "",
-    user: User | None = None,
-    team: Team | None = None,
-    source: Source | None = None,
-    idempotency_key: str | None = None,
-    title: str = "",
-    published_on: datetime.date | None = None,
-) -> Submission:
-    """Record an upload, then turn it into Reports.
+def _draft_store(submission: Submission, draft: ReportDraft) -> tuple[Report, bool]:
+    source = draft.source or (_outlet(draft.outlet) if draft.outlet else None)
+    fields: dict[str, Any] = {
+        "published_precision": draft.published_precision,
+        "language": draft.language,
+        "url": draft.url,
+        "document_symbol": draft.document_symbol,
+    }
+    if draft.text.strip():
+        if draft.language and not is_supported(draft.language):
+            fields["status"] = Report.Status.UNSUPPORTED_LANGUAGE
+    else:
+        # A cited report has no text for the hash to find it by: its outlet and title do.
+        existing = Report.objects.filter(text_hash__isnull=True, source=source, title=draft.title)
+        if (found := existing.order_by("pk").first()) is not None:
+            submission.reports.add(found)
+            return found, False
+    return report_store(
+        submission=submission,
+        title=draft.title,
+        text=draft.text,
+        source=source,
+        published_on=draft.published_on,
+        **fields,
+    )
 
-    Guarantees: the Submission with the raw bytes (``raw_file``, ``raw_sha256``)
-    is saved before any parsing, so nothing received is lost. Text is extracted
-    (sandboxed for HTML, PDF, XML), a multi-article document is split into its
-    articles (a trailing "Outlet: Title" list becomes CITED reports), each
-    article's language is detected; a duplicate text links to the existing
-    Report. Reports in a language the matcher does not handle are marked
-    UNSUPPORTED_LANGUAGE; new PENDING reports are enqueued for matching after
-    commit. A file that cannot be parsed leaves the Submission FAILED with its
-    error (retry with ``submission_retry``). Only invalid arguments raise
-    (ValidationError). With an ``idempotency_key`` already used by the team,
-    the earlier Submission is returned and nothing is done."""
-    if channel not in Submission.Channel.values:
-        raise ValidationError({"channel": f"Unknown channel {channel!r}."})
-    if not isinstance(raw, bytes | bytearray):
-        raise ValidationError({"raw": "Must be bytes."})
-    if not raw:
-        raise ValidationError({"raw": "The submission is empty."})
-    if url:
-        URLValidator(schemes=["http", "https"])(url)
-    idempotency_key = idempotency_key or None
-    if idempotency_key:
-        existing = Submission.objects.filter(team=team, idempotency_key=idempotency_key).first()
-        if existing:
-            return existing
-    raw = bytes(raw)
-    digest = sha256_bytes(raw)
+
+def _outlet(name: str) -> Source:
+    """The source named ``name`` (any case), created if unknown."""
+    source = Source.objects.filter(name__iexact=name).first()
+    if source is not None:
+        return source
     try:
         with transaction.atomic():
-            submission = submission_create(
-                channel=channel,
-                raw=raw,
-                user=user,
-                team=team,
-                filename=filename[:300],
-                content_type=content_type[:100],
-                url=url,
-                idempotency_key=idempotency_key,
-                raw_file=ContentFile(raw, name=_raw_file_name(filename, digest)),
-            )
+            return Source.objects.create(name=name, kind=Source.Kind.OTHER)
     except IntegrityError:
-        if idempotency_key:
-            return Submission.objects.get(team=team, idempotency_key=idempotency_key)
-        raise
-    _submission_parse(submission, raw=raw, source=source, title=title, published_on=published_on)
-    return submission
+        return Source.objects.get(name=name)
 
 
 def submission_retry(
@@ -505,56 +622,6 @@ def submission_retry(
         return submission
     _submission_parse(submission, raw=raw, source=source)
     return submission
-
-
-def submission_ingest_url(
-    *,
-    url: str,
-    fetcher: Fetcher | None = None,
-    channel: str = Submission.Channel.URL,
-    user: User | None = None,
-    team: Team | None = None,
-    source: Source | None = None,
-    idempotency_key: str | None = None,
-) -> Submission:
-    """Fetch ``url`` through the guarded fetcher and ingest what it returns.
-    A URL the fetcher refuses (private address, bad scheme) raises
-    ValidationError; a fetch that fails (timeout, HTTP error, too large) is
-    recorded as a FAILED submission with the URL, retryable."""
-    if idempotency_key:
-        existing = Submission.objects.filter(team=team, idempotency_key=idempotency_key).first()
-        if existing:
-            return existing
-    try:
-        result = (fetcher or fetch)(url)
-        error = "" if result.content else "fetch failed: the response was empty"
-    except FetchRefused as exc:
-        raise ValidationError({"url": f"Refused: {exc.reason}"}) from exc
-    except FetchError as exc:
-        error = f"fetch failed: {exc}"
-    if error:
-        return submission_create(
-            channel=channel,
-            raw=b"",
-            user=user,
-            team=team,
-            url=url[:2000],
-            idempotency_key=idempotency_key or None,
-            status=Submission.Status.FAILED,
-            error=error,
-        )
-    filename = PurePosixPath(urlsplit(result.final_url).path).name
-    return submission_ingest(
-        channel=channel,
-        raw=result.content,
-        filename=filename,
-        content_type=result.content_type,
-        url=result.final_url[:2000],
-        user=user,
-        team=team,
-        source=source,
-        idempotency_key=idempotency_key,
-    )
 
 
 def _feed_record(feed: Feed, **fields: Any) -> None:
@@ -599,16 +666,17 @@ def feed_poll(*, feed: Feed, fetcher: Fetcher | None = None) -> int:
             FeedEntry.objects.get_or_create(feed=feed, guid=entry.guid, defaults={"link": entry.link})
             continue
         content_type = entry.content_type if entry.content.strip() else "text/plain"
-        submission = submission_ingest(
+        submission = report_submit(
             channel=Submission.Channel.FEED,
+            user=None,
+            team=feed.team,
             raw=content.encode("utf-8"),
             content_type=f"{content_type}; charset=utf-8",
             url=entry.link,
-            team=feed.team,
             source=feed.source,
             title=entry.title[:500],
             published_on=entry.published.date() if entry.published else None,
-        )
+        ).submission
         if submission.status == Submission.Status.FAILED:
             errors.append(f"{entry.guid}: {submission.error}")
         report = submission.reports.filter(text_hash__isnull=False).order_by("pk").first()

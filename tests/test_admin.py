@@ -311,6 +311,32 @@ def test_add_stance_is_accepted_and_filed_under_the_research_team(researcher_cli
     assert stance.reviewed_at is not None
 
 
+def test_the_admin_and_the_api_file_a_users_writes_under_the_same_team(factcheck_team, research_team):
+    """One rule (selectors.write_team): the research team, else the first team
+    the user edits for; the API once took the team with the lowest id."""
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    user = factories.UserFactory(username="in-both", is_staff=True, is_superuser=True)
+    factories.MembershipFactory(team=factcheck_team, user=user)  # the lower id, joined first
+    factories.MembershipFactory(team=research_team, user=user)
+    assert factcheck_team.pk < research_team.pk
+    claim, actor = factories.ClaimFactory(), factories.ActorFactory(name="France")
+    admin_client, api = Client(), APIClient()
+    admin_client.force_login(user)
+    api.force_login(user)
+
+    data = form_data(admin_client.get(url(Stance, "add")))
+    data.update({"claim": str(claim.pk), "actor": str(actor.pk), "position": Position.ASSERTS})
+    assert admin_client.post(url(Stance, "add"), data).status_code == 302
+    body = {"claim": claim.pk, "actor": actor.pk, "position": Position.DENIES}
+    assert api.post("/api/v1/stances/", body, format="json").status_code == 201
+    answer = api.post("/api/v1/reports/", {"text": "Filed under which team?"}, format="json").json()
+
+    assert {stance.team for stance in Stance.objects.all()} == {research_team}
+    assert Submission.objects.get(pk=answer["id"]).team == research_team
+
+
 def test_add_evidence_with_file_records_its_sha256(researcher_client, researcher, private_storage):
     claim = factories.ClaimFactory()
     content = b"%PDF-1.4 lab results"

@@ -42,8 +42,13 @@ def sent(monkeypatch):
 
 
 def ingest(raw, **kwargs):
-    kwargs.setdefault("channel", Submission.Channel.ADMIN_FILE)
-    return services.submission_ingest(raw=raw, **kwargs)
+    """Submit ``raw`` (by default as a file uploaded in the admin, by no one)."""
+    kwargs = {"channel": Submission.Channel.ADMIN_FILE, "user": None, "team": None, **kwargs}
+    return services.report_submit(raw=raw, **kwargs).submission
+
+
+def submit_url(url, **kwargs):
+    return services.report_submit(channel=Submission.Channel.URL, user=None, team=None, url=url, **kwargs).submission
 
 
 # --- documents -------------------------------------------------------------------------
@@ -180,16 +185,23 @@ def test_unsupported_file_types_fail_clearly_but_are_kept():
 )
 def test_invalid_arguments_raise_and_store_nothing(kwargs):
     with pytest.raises(ValidationError):
-        services.submission_ingest(**kwargs)
+        services.report_submit(user=None, team=None, **kwargs)
     assert Submission.objects.count() == 0
 
 
-def test_an_idempotency_key_returns_the_earlier_submission(factcheck_team, team_member):
+def test_an_idempotency_key_returns_the_earlier_submission(factcheck_team, team_member, other_team):
     text = b"The Syrian government denied using chlorine in Sarmin, the foreign ministry said on Monday evening."
-    first = ingest(text, channel=Submission.Channel.API, team=factcheck_team, user=team_member, idempotency_key="k1")
-    again = ingest(text, channel=Submission.Channel.API, team=factcheck_team, user=team_member, idempotency_key="k1")
-    assert again.pk == first.pk
+    keyed = {"channel": Submission.Channel.API, "user": team_member, "idempotency_key": "k1"}
+    first = services.report_submit(raw=text, team=factcheck_team, **keyed)
+    again = services.report_submit(raw=text, team=factcheck_team, **keyed)
+    assert (again.submission.pk, again.replayed, again.reports) == (first.submission.pk, True, [])
+    assert not first.replayed and first.reports
     assert Submission.objects.count() == 1
+    with pytest.raises(services.IdempotencyConflict):
+        services.report_submit(raw=b"Something else entirely.", team=factcheck_team, **keyed)
+    # The key is the team's: another team's "k1" is another submission.
+    assert not services.report_submit(raw=text, team=other_team, **keyed).replayed
+    assert Submission.objects.count() == 2
 
 
 # --- matching is sent only after commit --------------------------------------------------
@@ -280,7 +292,7 @@ def server():
 
 
 def test_a_url_is_fetched_and_ingested(server):
-    submission = services.submission_ingest_url(url=f"{server.base}/page.html", fetcher=LOCAL_FETCH)
+    submission = submit_url(f"{server.base}/page.html", fetcher=LOCAL_FETCH)
     assert submission.channel == Submission.Channel.URL
     assert submission.status == Submission.Status.PARSED
     assert submission.filename == "page.html"
@@ -292,14 +304,14 @@ def test_a_url_is_fetched_and_ingested(server):
 def test_a_private_url_is_refused_with_the_real_fetcher_and_nothing_is_stored():
     for url in ("http://127.0.0.1:9/x", "http://169.254.169.254/latest/meta-data/", "file:///etc/passwd"):
         with pytest.raises(ValidationError, match="Refused"):
-            services.submission_ingest_url(url=url)
+            submit_url(url)
     assert Submission.objects.count() == 0
 
 
 def test_a_failed_fetch_is_kept_and_can_be_retried(server):
     server.state["page_failures"] = 1
     url = f"{server.base}/page.html"
-    submission = services.submission_ingest_url(url=url, fetcher=LOCAL_FETCH)
+    submission = submit_url(url, fetcher=LOCAL_FETCH)
     assert submission.status == Submission.Status.FAILED
     assert "HTTP 503" in submission.error
     assert submission.url == url

@@ -30,9 +30,14 @@ def witness_evidence():
 
 @pytest.fixture
 def raw_submission():
-    return services.submission_ingest(
-        channel=Submission.Channel.API, raw=b"Barrels fell on Sarmin.", filename="note.txt", content_type="text/plain"
-    )
+    return services.report_submit(
+        channel=Submission.Channel.API,
+        user=None,
+        team=None,
+        raw=b"Barrels fell on Sarmin.",
+        filename="note.txt",
+        content_type="text/plain",
+    ).submission
 
 
 def verify(*args):

@@ -56,3 +56,17 @@ def test_actor_found_by_any_alias():
     assert list(selectors.actors_matching_name("assad  GOVERNMENT")) == [government]
     assert list(selectors.actors_matching_name("Syrian government")) == [government]
     assert not selectors.actors_matching_name("Moscow").exists()
+
+
+def test_writes_are_filed_under_the_research_team_else_the_first_team_joined(factcheck_team, research_team):
+    from claims.models import Membership
+
+    user = factories.UserFactory(username="both")
+    factories.MembershipFactory(team=factcheck_team, user=user)  # joined first
+    factories.MembershipFactory(team=research_team, user=user)
+    assert selectors.write_team(user) == research_team
+
+    checker = factories.UserFactory(username="checker-reader")
+    factories.MembershipFactory(team=research_team, user=checker, role=Membership.Role.READ_ONLY)
+    factories.MembershipFactory(team=factcheck_team, user=checker)
+    assert selectors.write_team(checker) == factcheck_team  # the research team, but not as an editor

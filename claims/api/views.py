@@ -27,7 +27,6 @@ from claims.api import serializers as s
 from claims.api.ids import ChecksPathIds, id_from
 from claims.api.permissions import TrackerPermission, request_access
 from claims.models import Actor, Claim, Incident, Source, Submission, Team
-from claims.normalize import sha256_bytes
 from claims.views import evidence_file_response
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -64,8 +63,7 @@ class TrackerViewSet(ChecksPathIds, viewsets.GenericViewSet):
         return user
 
     def write_team(self) -> Team | None:
-        team_id = self.access.write_team_id
-        return Team.objects.get(pk=team_id) if team_id is not None else None
+        return selectors.write_team(self.access)
 
 
 @extend_schema_view(
@@ -311,54 +309,43 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        team = self.write_team()
-        key = request.headers.get("Idempotency-Key", "").strip()[:200] or None
-        if data.get("file"):
-            upload = data["file"]
+        upload = data.get("file")
+        if upload:
             raw, filename, content_type = upload.read(), upload.name or "", upload.content_type or ""
-        else:
-            raw, filename, content_type = (data.get("text") or "").encode(), "pasted.txt", "text/plain"
-        if key is not None:
-            earlier = Submission.objects.filter(team=team, idempotency_key=key).first()
-            if earlier is not None:
-                return self._replay(earlier, raw=raw, url=data.get("url", ""))
-        common = {"user": self.user, "team": team, "source": data.get("source"), "idempotency_key": key}
+        elif data.get("text"):
+            raw, filename, content_type = data["text"].encode(), "pasted.txt", "text/plain"
+        else:  # a URL, fetched by the service
+            raw, filename, content_type = None, "", ""
         try:
-            if data.get("url"):
-                submission = services.submission_ingest_url(url=data["url"], **common)
-            else:
-                submission = services.submission_ingest(
-                    channel=Submission.Channel.API,
-                    raw=raw,
-                    filename=filename,
-                    content_type=content_type,
-                    title=data["title"],
-                    published_on=data.get("published_on"),
-                    **common,
-                )
+            submitted = services.report_submit(
+                channel=Submission.Channel.API if raw is not None else Submission.Channel.URL,
+                user=self.user,
+                team=self.write_team(),
+                raw=raw,
+                url=data.get("url", ""),
+                filename=filename,
+                content_type=content_type,
+                title=data["title"],
+                source=data.get("source"),
+                published_on=data.get("published_on"),
+                idempotency_key=request.headers.get("Idempotency-Key", "").strip()[:200] or None,
+            )
+        except services.IdempotencyConflict as exc:
+            raise Conflict(str(exc)) from exc
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
-        return self._submission_response(submission)
-
-    def _replay(self, earlier: Submission, *, raw: bytes, url: str) -> Response:
-        """The first response again, or 409 if the key came with a different body."""
-        same = earlier.url == url if url else earlier.raw_sha256 == sha256_bytes(raw)
-        if not same:
-            raise Conflict("This Idempotency-Key was used with a different request body.")
-        response = self._submission_response(earlier)
-        response["Idempotent-Replayed"] = "true"
-        return response
-
-    def _submission_response(self, submission: Submission) -> Response:
-        reports = submission.reports.order_by("id")
-        data = {
+        submission = submitted.submission
+        answer = {
             "id": submission.pk,
             "status": submission.status,
             "error": submission.error,
             "created_at": submission.created_at,
-            "reports": s.ReportSerializer(reports, many=True).data,
+            "reports": submission.reports.order_by("id"),
         }
-        return Response(data, status=status.HTTP_201_CREATED)
+        response = Response(s.SubmissionSerializer(answer).data, status=status.HTTP_201_CREATED)
+        if submitted.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
 
 
 @extend_schema_view(

@@ -24,7 +24,6 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
-from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import Q
 
@@ -46,9 +45,8 @@ from claims.models import (
     Tag,
     Team,
 )
-from claims.normalize import normalize_name, sha256_bytes
+from claims.normalize import normalize_name, sha256_bytes, text_hash
 from claims.selectors import user_is_researcher
-from claims.tasks import enqueue_report_matching
 
 DEMO_PACKAGE = "claims.demo"
 DEMO_RECORD = "digest-2015.toml"
@@ -235,29 +233,15 @@ def demo_load(*, user: User | None = None) -> Tally:
             kind="sources",
         )
 
-    # The digest as received: one demo submission per distinct file.
-    raw_sha256 = sha256_bytes(raw)
-    submission = Submission.objects.filter(channel=Submission.Channel.DEMO, team=team, raw_sha256=raw_sha256).first()
-    tally.count("submissions", submission is None)
-    if submission is None:
-        submission = services.submission_create(
-            channel=Submission.Channel.DEMO,
-            raw=raw,
-            user=user,
-            team=team,
-            filename=digest["file"],
-            content_type="text/plain; charset=utf-8",
-            idempotency_key=f"demo:{raw_sha256}",
-            raw_file=ContentFile(raw, name=digest["file"]),
-        )
-
-    reports: dict[str, Report] = {}
-    new_articles: list[int] = []
+    # The digest as received, as the record cuts it: its articles, and the
+    # reports they cite. One demo submission per distinct file: loading again
+    # replays it (its idempotency key) and finds its reports.
     end_heading = digest["recommended_reads_heading"]
     bodies = split_articles(text, headlines=[a["headline"] for a in record["articles"]], end_heading=end_heading)
-    for spec, body in zip(record["articles"], bodies, strict=True):
-        report, created = services.report_store(
-            submission=submission,
+    listed = recommended_reads(text, end_heading=end_heading)
+    articles = {spec["key"]: i for i, spec in enumerate(record["articles"])}
+    drafts = [
+        services.ReportDraft(
             title=spec["headline"],
             text=body,
             source=sources[digest["source"]],
@@ -265,31 +249,42 @@ def demo_load(*, user: User | None = None) -> Tally:
             published_precision=DatePrecision(digest["published_precision"]),
             language=digest["language"],
         )
-        tally.count("articles", created)
-        reports[spec["key"]] = report
-        if created:
-            new_articles.append(report.pk)
-
-    listed = recommended_reads(text, end_heading=end_heading)
+        for spec, body in zip(record["articles"], bodies, strict=True)
+    ]
     for spec in record["cited"]:
         if spec.get("recommended") and f"{spec['source']}: {spec['title']}" not in listed:
             raise DemoDataError(f"{spec['title']!r} is not in the digest's reading list as '{spec['source']}: ...'.")
-        source = _lookup(sources, spec["source"], "source")
-        cited = Report.objects.filter(title=spec["title"], source=source, text_hash__isnull=True).first()
-        tally.count("cited reports", cited is None)
-        if cited is None:
-            cited, _ = services.report_store(
-                submission=submission,
+        drafts.append(
+            services.ReportDraft(
                 title=spec["title"],
-                text="",
-                source=source,
+                source=_lookup(sources, spec["source"], "source"),
                 published_on=spec.get("published_on"),
                 published_precision=DatePrecision(spec.get("published_precision", DatePrecision.DAY)),
                 url=spec.get("url", ""),
                 document_symbol=spec.get("document_symbol", ""),
+                cited_by=tuple(_lookup(articles, key, "article") for key in spec["cited_by"]),
             )
-        _add_missing(cited.cited_by, [_lookup(reports, key, "article") for key in spec["cited_by"]])
-        reports[spec["key"]] = cited
+        )
+    raw_sha256 = sha256_bytes(raw)
+    submitted = services.report_submit(
+        channel=Submission.Channel.DEMO,
+        user=user,
+        team=team,
+        raw=raw,
+        filename=digest["file"],
+        content_type="text/plain; charset=utf-8",
+        idempotency_key=f"demo:{raw_sha256}",
+        drafts=drafts,
+    )
+    if submitted.submission.status == Submission.Status.FAILED:
+        raise DemoDataError(f"The digest could not be stored: {submitted.submission.error}")
+    tally.count("submissions", not submitted.replayed)
+    stored = submitted.reports or _stored_earlier(submitted.submission, drafts)
+    keys = [spec["key"] for spec in record["articles"]] + [spec["key"] for spec in record["cited"]]
+    reports: dict[str, Report] = {}
+    for key, draft, (report, created) in zip(keys, drafts, stored, strict=True):
+        tally.count("articles" if draft.text else "cited reports", created)
+        reports[key] = report
 
     incidents: dict[str, Incident] = {}
     for spec in record["incidents"]:
@@ -395,14 +390,27 @@ def demo_load(*, user: User | None = None) -> Tally:
             url=url,
         )
 
-    Submission.objects.filter(pk=submission.pk, status=Submission.Status.RECEIVED).update(
-        status=Submission.Status.PARSED
-    )
     if any(tally.created.values()):
-        # New claims or aliases: workers rebuild their index; then match the articles.
+        # New claims or aliases: workers rebuild their index before they
+        # match the new articles (sent once this transaction commits).
         matcher_runtime.index_bump()
-        enqueue_report_matching(new_articles)
     return tally
+
+
+def _stored_earlier(submission: Submission, drafts: list[services.ReportDraft]) -> list[tuple[Report, bool]]:
+    """The reports an earlier load stored for ``drafts``: articles by their
+    text, cited reports by outlet and title."""
+    linked = list(submission.reports.all())
+    by_text = {report.text_hash: report for report in linked if report.text_hash}
+    by_title = {(report.source_id, report.title): report for report in linked if not report.text_hash}
+    found = []
+    for draft in drafts:
+        source_id = draft.source.pk if draft.source else None
+        report = by_text.get(text_hash(draft.text)) if draft.text else by_title.get((source_id, draft.title))
+        if report is None:
+            raise DemoDataError(f"The demo submission no longer has the report {draft.title!r}; it was removed.")
+        found.append((report, False))
+    return found
 
 
 # --- demo users ------------------------------------------------------------------------------

@@ -103,8 +103,8 @@ services.evidence_add(
     description="Statement of witness W-17", user=None,
     file=SimpleUploadedFile("witness W-17.pdf", {WITNESS!r}, content_type="application/pdf"),
 )
-services.submission_ingest(channel=Submission.Channel.API, raw={BULLETIN.encode()!r}, filename="bulletin.txt",
-                           content_type="text/plain")
+services.report_submit(channel=Submission.Channel.API, user=None, team=None, raw={BULLETIN.encode()!r},
+                       filename="bulletin.txt", content_type="text/plain")
 """
 
 

@@ -62,9 +62,9 @@ def _submit(texts: Iterable[str]) -> list[int]:
     """Ingest each text as the API does; returns the new reports' ids."""
     ids = []
     for text in texts:
-        submission = services.submission_ingest(
-            channel=Submission.Channel.API, raw=text.encode(), content_type="text/plain"
-        )
+        submission = services.report_submit(
+            channel=Submission.Channel.API, user=None, team=None, raw=text.encode(), content_type="text/plain"
+        ).submission
         ids.extend(submission.reports.values_list("pk", flat=True))
     return ids
 
@@ -258,9 +258,9 @@ def test_twenty_simultaneous_submissions_of_one_report_store_one(demo_claims, ow
     def submit() -> int:
         try:
             start.wait(timeout=30)
-            submission = services.submission_ingest(
-                channel=Submission.Channel.API, raw=text.encode(), content_type="text/plain"
-            )
+            submission = services.report_submit(
+                channel=Submission.Channel.API, user=None, team=None, raw=text.encode(), content_type="text/plain"
+            ).submission
             return submission.pk
         except BaseException as exc:
             errors.append(exc)

@@ -77,7 +77,9 @@ def test_a_batch_ends_processed_with_exactly_one_flag_per_pair(worker):
         for i in range(40)
     ] + [f"Weather bulletin {i}: rain is expected over the coast on day {i}." for i in range(10)]
     for text in texts:
-        services.submission_ingest(channel=Submission.Channel.API, raw=text.encode(), content_type="text/plain")
+        services.report_submit(
+            channel=Submission.Channel.API, user=None, team=None, raw=text.encode(), content_type="text/plain"
+        )
     wait_for(_settled, timeout=90, what="batch processed")
     batch = Report.objects.filter(title__startswith="Report") | Report.objects.filter(title__startswith="Weather")
     assert batch.count() == 50
@@ -113,7 +115,9 @@ def test_killed_worker_loses_nothing_and_duplicates_nothing(live_broker, broker_
         for i in range(150)
     ]
     for text in texts:
-        services.submission_ingest(channel=Submission.Channel.API, raw=text.encode(), content_type="text/plain")
+        services.report_submit(
+            channel=Submission.Channel.API, user=None, team=None, raw=text.encode(), content_type="text/plain"
+        )
     kills = 0
     try:
         for _ in range(3):
