@@ -830,6 +830,7 @@ class ReportAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "document_symbol", "url", "source__name"]
     autocomplete_fields = ["source", "cited_by"]
     readonly_fields = [
+        "team",
         "flag_links",
         "text_hash",
         "status",
@@ -841,7 +842,7 @@ class ReportAdmin(SimpleHistoryAdmin):
         "created_at",
     ]
     fieldsets = [
-        (None, {"fields": ["title", "source", "url", "document_symbol", "language", "text"]}),
+        (None, {"fields": ["title", "source", "url", "document_symbol", "language", "team", "text"]}),
         ("Date", {"fields": [("published_on", "published_precision")]}),
         ("Citations", {"fields": ["cited_by"]}),
         (
@@ -997,11 +998,21 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     @admin.display(description="reports")
     def report_links(self, obj: Submission) -> Any:
-        reports = list(obj.reports.all())
-        if not reports:
+        """Each report, and the title this submission gave it where the report has another."""
+        links = list(obj.report_links.select_related("report").order_by("pk"))
+        if not links:
             return "–"
         return format_html_join(
-            ", ", '<a href="{}">{}</a>', ((reverse("admin:claims_report_change", args=[r.pk]), r) for r in reports)
+            ", ",
+            '<a href="{}">{}</a>{}',
+            (
+                (
+                    reverse("admin:claims_report_change", args=[link.report_id]),
+                    link.report,
+                    f" (sent as “{link.title}”)" if link.title and link.title != link.report.title else "",
+                )
+                for link in links
+            ),
         )
 
 

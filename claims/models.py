@@ -353,7 +353,9 @@ class Source(TimeStamped):
 
 class Report(TimeStamped):
     """One article or document. Unique on a hash of its normalised text, so the
-    same text submitted twice is one Report with two Submissions."""
+    same text submitted twice is one Report with two Submissions. Who may read
+    it is decided once, by ``team``: the team whose submission stored it. A
+    later submission of the same text is linked to it and widens nothing."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "waiting to be matched"
@@ -375,6 +377,15 @@ class Report(TimeStamped):
     published_on = models.DateField(null=True, blank=True)
     published_precision = models.CharField(max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY)
     language = models.CharField(max_length=16, blank=True)
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The team whose submission stored it: a fact-checking team's report is read by that team and "
+        "researchers only. Empty (no team) or the research team: every team reads it.",
+    )
     cited_by = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="cites", help_text="Reports that cite this one."
     )
@@ -442,7 +453,7 @@ class Submission(models.Model):
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
     error = models.TextField(blank=True)
-    reports = models.ManyToManyField(Report, blank=True, related_name="submissions")
+    reports = models.ManyToManyField(Report, blank=True, related_name="submissions", through="SubmissionReport")
 
     class Meta:
         ordering = ["-created_at"]
@@ -456,6 +467,25 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.filename or self.url or self.raw_sha256[:12]}"
+
+
+class SubmissionReport(models.Model):
+    """A report a submission brought, with the title this submission gave it:
+    for a duplicate, what its submitter sent, which the report (stored by an
+    earlier submission) does not show."""
+
+    id = models.AutoField(primary_key=True)  # as Django created the table
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="report_links")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="submission_links")
+    title = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        # The table Django created for the plain many-to-many field, kept.
+        db_table = "claims_submission_reports"
+        unique_together = [("submission", "report")]
+
+    def __str__(self) -> str:
+        return self.title or f"report {self.report_id}"
 
 
 # --- stances and evidence ------------------------------------------------------------

@@ -25,6 +25,7 @@ from claims.models import (
     ReviewStatus,
     Stance,
     Submission,
+    SubmissionReport,
     Tag,
     Team,
 )
@@ -148,21 +149,24 @@ def evidence_visible_to(who: AnyUser | Access) -> QuerySet[Evidence]:
     return _reviewed_visible_to(Evidence.objects.all(), who)
 
 
-def _report_visible(access: Access, report_ref: OuterRef) -> Q:
-    """A report is visible unless every submission of it came from another
-    fact-checking team: a team's submissions are its own until used."""
-    submissions = Submission.objects.filter(reports=report_ref)
-    shared = submissions.filter(
-        Q(team__isnull=True) | Q(team__kind=Team.Kind.RESEARCH) | Q(team_id__in=access.team_ids)
+def _report_visible(access: Access, prefix: str = "") -> Q:
+    """A report is visible unless another fact-checking team's submission
+    stored it (``Report.team``): a team's reports are its own. Submitting the
+    same text later links the new submission to that report and shows the
+    submitter nothing of it: every read of reports and flags goes through here."""
+    team = f"{prefix}team"
+    return (
+        Q(**{f"{team}__isnull": True})
+        | Q(**{f"{team}__kind": Team.Kind.RESEARCH})
+        | Q(**{f"{team}_id__in": access.team_ids})
     )
-    return Q(Exists(shared)) | ~Q(Exists(submissions))
 
 
 def reports_visible_to(who: AnyUser | Access) -> QuerySet[Report]:
     access = _access(who)
     if access.researcher:
         return Report.objects.all()
-    return Report.objects.filter(_report_visible(access, OuterRef("pk")))
+    return Report.objects.filter(_report_visible(access))
 
 
 def flags_visible_to(who: AnyUser | Access) -> QuerySet[Flag]:
@@ -170,7 +174,23 @@ def flags_visible_to(who: AnyUser | Access) -> QuerySet[Flag]:
     access = _access(who)
     if access.researcher:
         return Flag.objects.all()
-    return Flag.objects.filter(_report_visible(access, OuterRef("report_id")), claim__in=claims_visible_to(access))
+    return Flag.objects.filter(_report_visible(access, "report__"), claim__in=claims_visible_to(access))
+
+
+def submission_reports_for(
+    *, submission: Submission, who: AnyUser | Access
+) -> tuple[list[Report], list[SubmissionReport]]:
+    """What a submission's submitter is shown of the reports it brought: the
+    ones it may read, and the links to the ones it may not (text another team
+    had submitted first, privately), which show only what this submission
+    sent (the title it gave) and how matching stands, never that report."""
+    links = list(submission.report_links.select_related("report").defer("report__text", "report__search_vector"))
+    readable = set(
+        reports_visible_to(who).filter(pk__in=[link.report_id for link in links]).values_list("pk", flat=True)
+    )
+    shown = sorted((link.report for link in links if link.report_id in readable), key=lambda report: report.pk)
+    withheld = sorted((link for link in links if link.report_id not in readable), key=lambda link: link.pk)
+    return shown, withheld
 
 
 def stance_list() -> QuerySet[Stance]:

@@ -310,13 +310,15 @@ def report_store(
 ) -> tuple[Report, bool]:
     """Store one report from a submission, or link the submission to the
     existing report with the same normalised text. Returns (report, created).
-    Safe under concurrent duplicates: the unique hash decides, and the loser
-    links to the winner's row."""
+    A new report belongs to the submission's team (who may read it); a link
+    to an existing one keeps that report's team and metadata as they are, and
+    records only the title this submission gave. Safe under concurrent
+    duplicates: the unique hash decides, and the loser links to the winner's row."""
     digest = text_hash(text) if text.strip() else None
     if digest is not None:
         existing = Report.objects.filter(text_hash=digest).first()
         if existing:
-            submission.reports.add(existing)
+            submission.reports.add(existing, through_defaults={"title": title})
             return existing, False
     report = Report(
         title=title,
@@ -324,6 +326,7 @@ def report_store(
         text_hash=digest,
         source=source,
         published_on=published_on,
+        team=submission.team,
         **fields,
     )
     if digest is None:
@@ -335,9 +338,9 @@ def report_store(
         if digest is None:
             raise
         report = Report.objects.get(text_hash=digest)
-        submission.reports.add(report)
+        submission.reports.add(report, through_defaults={"title": title})
         return report, False
-    submission.reports.add(report)
+    submission.reports.add(report, through_defaults={"title": title})
     return report, True
 
 
@@ -369,7 +372,8 @@ def report_submit(
     is split into its articles (a trailing "Outlet: Title" list becomes CITED
     reports), each article's language is detected; ``drafts`` instead gives
     the reports the bytes hold, as the caller cut them. A text already stored
-    is linked, not stored again (one report, matched once). Reports
+    is linked, not stored again (one report, matched once) and shows the
+    submitter nothing of that report that its own team may not read. Reports
     in a language the matcher does not handle are marked UNSUPPORTED_LANGUAGE;
     new PENDING reports are enqueued for matching after commit. A file that
     cannot be parsed, or a URL whose fetch fails, leaves the Submission FAILED
@@ -559,7 +563,7 @@ def _draft_store(submission: Submission, draft: ReportDraft) -> tuple[Report, bo
         # A cited report has no text for the hash to find it by: its outlet and title do.
         existing = Report.objects.filter(text_hash__isnull=True, source=source, title=draft.title)
         if (found := existing.order_by("pk").first()) is not None:
-            submission.reports.add(found)
+            submission.reports.add(found, through_defaults={"title": draft.title})
             return found, False
     return report_store(
         submission=submission,

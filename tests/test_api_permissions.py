@@ -346,11 +346,13 @@ def plant_other_teams_work(other_team, other_member, published_claim) -> dict[st
     other_evidence = factories.EvidenceFactory(
         claim=published_claim, team=other_team, review_status=ReviewStatus.PENDING, description=HIDDEN_WORD
     )
-    other_report = factories.ReportFactory(title=f"Report {HIDDEN_WORD}", text=f"The {HIDDEN_WORD} report text.")
-    submission = Submission.objects.create(
-        channel=Submission.Channel.API, team=other_team, submitted_by=other_member, raw_sha256="0" * 64
+    text = f"The {HIDDEN_WORD} report text."
+    submission = services.submission_create(
+        channel=Submission.Channel.API, raw=text.encode(), team=other_team, user=other_member
     )
-    submission.reports.add(other_report)
+    other_report, _ = services.report_store(
+        submission=submission, title=f"Report {HIDDEN_WORD}", text=text, source=factories.SourceFactory()
+    )
     other_flag = factories.FlagFactory(claim=published_claim, report=other_report)
     factories.FlagFactory(claim=other_draft, report=factories.ReportFactory())
     return {
@@ -621,3 +623,140 @@ def test_posted_report_ignores_server_owned_fields(world):
     report = Report.objects.get(pk=response.json()["reports"][0]["id"])
     assert report.status == Report.Status.PENDING
     assert (report.matcher_version, report.processed_at) == ("", None)
+
+
+# --- a duplicate of another team's private report -------------------------------------------------
+# The other team submits a report privately; the checkers then submit the same
+# text. The text stays one report, matched once, linked to both submissions;
+# what the checkers are told, and every read path after, shows nothing of the
+# other team's report (its title, source, date, id or flags).
+
+PRIVATE_TITLE = f"Memo {HIDDEN_WORD}"
+PRIVATE_TEXT = "The memorandum names the helicopter unit that dropped chlorine on Sarmin on 16 March 2015."
+
+
+@dataclass
+class Duplicate:
+    report: int  # the other team's report
+    flag: int  # the matcher's flag on it
+    answers: list[dict]  # what the checkers were told: the 201, then its idempotent replay
+
+
+@pytest.fixture
+def duplicate(world) -> Duplicate:
+    source = factories.SourceFactory(name=f"{HIDDEN_WORD} wire")
+    theirs = world.clients["other_key"].post(
+        "/api/v1/reports/",
+        {"title": PRIVATE_TITLE, "text": PRIVATE_TEXT, "source": source.id, "published_on": "2015-03-17"},
+        format="json",
+    )
+    assert theirs.status_code == 201, theirs.json()
+    report = theirs.json()["reports"][0]["id"]
+    flag = factories.FlagFactory(claim=world.claim, report_id=report)
+    answers = []
+    for _ in range(2):
+        ours = world.clients["editor_key"].post(
+            "/api/v1/reports/",
+            {"title": "Our copy", "text": "  " + PRIVATE_TEXT.upper()},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="our-copy-1",
+        )
+        assert ours.status_code == 201, ours.json()
+        answers.append(ours.json())
+    assert ours["Idempotent-Replayed"] == "true"
+    return Duplicate(report=report, flag=flag.id, answers=answers)
+
+
+def test_a_duplicate_is_one_report_linked_to_both_submissions(world, duplicate):
+    (report,) = Report.objects.filter(text__icontains="helicopter unit")
+    assert report.pk == duplicate.report
+    assert report.title == PRIVATE_TITLE  # the first submission's metadata, unchanged
+    ours = Submission.objects.get(pk=duplicate.answers[0]["id"])
+    assert (ours.team, list(ours.reports.all())) == (world.teams["checkers"], [report])
+    assert report.status == Report.Status.PENDING  # matched once, as the first submission asked
+
+
+def test_the_answer_to_a_duplicate_tells_the_submitter_only_what_it_sent(duplicate):
+    for answer in duplicate.answers:
+        told = _json(answer)
+        assert duplicate.report not in _ids(answer["reports"]), answer
+        for theirs in (PRIVATE_TITLE, HIDDEN_WORD, "2015-03-17"):
+            assert theirs not in told, (theirs, answer)
+        # What the checkers sent and where matching stands: their own title, not the other team's.
+        assert [(w["title"], w["status"]) for w in answer["withheld"]] == [("Our copy", "pending")], answer
+
+
+def _flag_rows(world: World, role: str, duplicate: Duplicate) -> set[int]:
+    client = world.clients[role]
+    return _ids(_all_pages(client, "/api/v1/flags/")) | _ids(
+        _all_pages(client, f"/api/v1/flags/?report={duplicate.report}")
+    )
+
+
+def _sees_in(world: World, role: str, duplicate: Duplicate, path: str) -> bool:
+    """Whether ``role`` sees the other team's report (or its flag) through ``path``."""
+    client = world.clients[role]
+    if path == "list":
+        return duplicate.report in _ids(_all_pages(client, "/api/v1/reports/"))
+    if path == "detail":
+        return client.get(f"/api/v1/reports/{duplicate.report}/").status_code == 200
+    if path == "search":
+        return bool(_all_pages(client, "/api/v1/reports/?q=helicopter")) or bool(
+            _all_pages(client, f"/api/v1/reports/?q={HIDDEN_WORD}")
+        )
+    if path == "flags":
+        return duplicate.flag in _flag_rows(world, role, duplicate)
+    if path == "flag detail":
+        return client.get(f"/api/v1/flags/{duplicate.flag}/").status_code == 200
+    if path == "flags export":
+        return HIDDEN_WORD in b"".join(client.get("/api/v1/exports/flags.csv").streaming_content).decode()
+    if path == "naming it in a stance":
+        body = {"claim": world.claim.id, "actor": world.actor.id, "position": "denies", "report": duplicate.report}
+        return client.post("/api/v1/stances/", body, format="json").status_code == 201
+    if path == "deletions feed":
+        since = timezone.now()
+        Flag.objects.filter(pk=duplicate.flag).delete()
+        told = client.get("/api/v1/deletions/", {"since": since}).json()
+        return ("flag", duplicate.flag) in {(row["type"], row["id"]) for row in told}
+    if path == "webhook":
+        from claims import webhooks
+
+        team = world.teams[ROLE_TEAMS[role]]
+        services.follow_add(team=team, claim=world.claim)
+        Webhook.objects.create(team=team, url="https://192.0.2.1/private-hook", secret="s" * 32)
+        webhooks.webhook_deliveries_record_for_flags([duplicate.flag])
+        return WebhookDelivery.objects.filter(webhook__team=team, event_id=f"flag.created:{duplicate.flag}").exists()
+    raise AssertionError(path)
+
+
+ROLE_TEAMS = {"editor_key": "checkers", "readonly_key": "checkers", "other_key": "other"}
+READ_PATHS = [
+    "list",
+    "detail",
+    "search",
+    "flags",
+    "flag detail",
+    "flags export",
+    "naming it in a stance",
+    "deletions feed",
+    "webhook",
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        (role, path)
+        for role in ("editor_key", "readonly_key")
+        for path in READ_PATHS
+        if (role, path) != ("readonly_key", "naming it in a stance")  # a read-only key writes nothing
+    ],
+)
+def test_after_submitting_a_duplicate_the_team_still_cannot_see_the_other_teams_report(world, duplicate, role, path):
+    assert not _sees_in(world, role, duplicate, path)
+
+
+@pytest.mark.parametrize("path", READ_PATHS)
+def test_the_team_that_submitted_it_first_still_sees_its_report(world, duplicate, path):
+    """The control: each read path would show it to its team."""
+    assert _sees_in(world, "other_key", duplicate, path)

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
+from claims import services
 from claims.api.keys import api_key_create
 from claims.models import Claim, Membership, ReviewStatus, Submission
 from tests import factories
@@ -62,9 +63,9 @@ def _evidence() -> None:
 
 
 def _report(team) -> None:
-    report = factories.ReportFactory()
-    submission = Submission.objects.create(channel=Submission.Channel.API, team=team, raw_sha256="0" * 64)
-    submission.reports.add(report)
+    report = factories.ReportFactory.build(source=factories.SourceFactory())
+    submission = services.submission_create(channel=Submission.Channel.API, raw=report.text.encode(), team=team)
+    services.report_store(submission=submission, title=report.title, text=report.text, source=report.source)
 
 
 def _flag() -> None:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from claims import selectors
-from claims.models import Claim, ReviewStatus
+from claims import selectors, services
+from claims.models import Claim, ReviewStatus, Submission
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +56,34 @@ def test_actor_found_by_any_alias():
     assert list(selectors.actors_matching_name("assad  GOVERNMENT")) == [government]
     assert list(selectors.actors_matching_name("Syrian government")) == [government]
     assert not selectors.actors_matching_name("Moscow").exists()
+
+
+def _stored(team, text):
+    """The report of ``text`` submitted for ``team``, and whether this submission stored it."""
+    submitted = services.report_submit(
+        channel=Submission.Channel.API, user=None, team=team, raw=text.encode(), content_type="text/plain"
+    )
+    ((report, created),) = submitted.reports
+    return report, created
+
+
+@pytest.mark.parametrize("later", ["another fact-checking team", "the research team", "no team (a feed)"])
+def test_who_reads_a_report_is_decided_by_the_submission_that_stored_it(
+    factcheck_team, other_team, research_team, team_member, other_team_member, later
+):
+    text = "The unit named in the memorandum flew from Hama air base on the morning of the attack."
+    report, created = _stored(other_team, text)
+    again = {"another fact-checking team": factcheck_team, "the research team": research_team}.get(later)
+    linked, created_again = _stored(again, text.upper())
+    assert (linked, created, created_again) == (report, True, False)
+    assert report.team == other_team
+    assert not selectors.reports_visible_to(team_member).filter(pk=report.pk).exists()
+    assert selectors.reports_visible_to(other_team_member).filter(pk=report.pk).exists()
+
+
+def test_a_report_stored_for_the_research_team_or_no_team_is_read_by_every_team(research_team, team_member):
+    shared = [_stored(research_team, "A shared report on Sarmin.")[0], _stored(None, "A feed's report on Sarmin.")[0]]
+    assert set(selectors.reports_visible_to(team_member)) == set(shared)
 
 
 def test_writes_are_filed_under_the_research_team_else_the_first_team_joined(factcheck_team, research_team):

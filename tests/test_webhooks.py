@@ -218,9 +218,8 @@ def test_a_team_that_cannot_see_the_claim_or_report_hears_nothing(
     _new_flag(hidden_claim, capture=django_capture_on_commit_callbacks)
 
     # A report only another fact-checking team has submitted is theirs.
-    theirs = factories.ReportFactory()
-    submission = Submission.objects.create(channel=Submission.Channel.API, team=other_team, raw_sha256="0" * 64)
-    submission.reports.add(theirs)
+    submission = services.submission_create(channel=Submission.Channel.API, raw=b"Theirs.", team=other_team)
+    theirs, _ = services.report_store(submission=submission, title="Theirs", text="Their report's text.")
     _new_flag(public_claim, theirs, capture=django_capture_on_commit_callbacks)
 
     assert not WebhookDelivery.objects.exists()

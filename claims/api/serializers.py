@@ -305,6 +305,16 @@ class ReportSubmitSerializer(serializers.Serializer):
         return attrs
 
 
+class WithheldReportSerializer(serializers.Serializer):
+    """A report of the submission that the submitter's team may not read:
+    another team had submitted the same text first, privately. Shown as
+    this submission sent it; nothing of the other team's report."""
+
+    title = serializers.CharField(help_text="The title this submission gave it.")
+    language = serializers.CharField(source="report.language", help_text="The language of its text.")
+    status = serializers.CharField(source="report.status", help_text="Where its matching stands.")
+
+
 class SubmissionSerializer(serializers.Serializer):
     """What a report submission became."""
 
@@ -312,7 +322,8 @@ class SubmissionSerializer(serializers.Serializer):
     status = serializers.CharField()
     error = serializers.CharField()
     created_at = serializers.DateTimeField()
-    reports = ReportSerializer(many=True)
+    reports = ReportSerializer(many=True, help_text="Its reports that the caller's team may read.")
+    withheld = WithheldReportSerializer(many=True)
 
 
 class FlagSerializer(serializers.ModelSerializer):

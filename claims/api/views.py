@@ -280,7 +280,9 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         summary="Submit a report",
         description="Exactly one of `text`, `file` (multipart) or `url` (fetched through the guarded "
         "fetcher). Matching runs in the background; follow the report's flags with "
-        "`GET /api/v1/flags/?report=<id>`.",
+        "`GET /api/v1/flags/?report=<id>`. The same text as a report already stored is linked to it, not "
+        "stored again; if another team submitted that text first, privately, it is listed under `withheld` "
+        "with only what this submission sent.",
         parameters=[IDEMPOTENCY_HEADER],
         request={"application/json": s.ReportSubmitSerializer, "multipart/form-data": s.ReportSubmitSerializer},
         responses={201: s.SubmissionSerializer},
@@ -335,12 +337,14 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
         submission = submitted.submission
+        shown, withheld = selectors.submission_reports_for(submission=submission, who=self.access)
         answer = {
             "id": submission.pk,
             "status": submission.status,
             "error": submission.error,
             "created_at": submission.created_at,
-            "reports": submission.reports.order_by("id"),
+            "reports": shown,
+            "withheld": withheld,
         }
         response = Response(s.SubmissionSerializer(answer).data, status=status.HTTP_201_CREATED)
         if submitted.replayed:
