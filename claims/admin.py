@@ -32,6 +32,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from claims import matcher_runtime, processing, selectors, services, webhooks
 from claims.api import keys as api_keys
 from claims.ingest.fetch import url_refusal
+from claims.ingest.language import not_matched_note
 from claims.models import (
     Actor,
     ActorAlias,
@@ -920,12 +921,13 @@ class ReportAdmin(SimpleHistoryAdmin):
             return page
         reports = [report for report, _ in submitted.reports]
         new = sum(created for _, created in submitted.reports)
-        self.message_user(
-            request,
-            f"{new} new report(s) stored, {len(reports) - new} already stored (linked, not duplicated); "
-            "matching runs in the background and flags appear in the review queue.",
-            messages.SUCCESS,
-        )
+        told = f"{new} new report(s) stored, {len(reports) - new} already stored (linked, not duplicated)"
+        if any(r.status in (Report.Status.PENDING, Report.Status.PROCESSING) for r in reports):
+            told += "; matching runs in the background and flags appear in the review queue"
+        told += "."
+        for language in sorted({r.language for r in reports if r.status == Report.Status.UNSUPPORTED_LANGUAGE}):
+            told += " " + not_matched_note(language)
+        self.message_user(request, told, messages.SUCCESS)
         return page
 
     @admin.action(description="Retry matching (failed or stuck reports get fresh attempts)")

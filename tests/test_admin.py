@@ -38,6 +38,7 @@ from claims.models import (
 )
 from claims.normalize import sha256_bytes, text_hash
 from tests import factories
+from tests.test_ingest_services import FRENCH
 
 CLAIMS_ADMINS = sorted(
     ((model, model_admin) for model, model_admin in admin.site._registry.items() if model._meta.app_label == "claims"),
@@ -405,6 +406,29 @@ def test_add_report_is_a_submission_with_a_text_hash(researcher_client, research
     assert Report.objects.count() == 1
     assert report.submissions.count() == 2
     assert "1 already stored" in response.content.decode()
+
+
+def test_a_report_in_a_language_the_matcher_does_not_handle_is_told_so(researcher_client):
+    response = researcher_client.post(url(Report, "add"), {"text": FRENCH}, follow=True)
+    told = " ".join(str(message) for message in response.context["messages"])
+    assert Report.objects.get().status == Report.Status.UNSUPPORTED_LANGUAGE
+    assert "1 new report(s) stored" in told
+    assert "French" in told and "English" in told and "not be matched" in told
+    assert "flags appear in the review queue" not in told
+
+
+def test_what_the_admin_says_of_a_language_follows_the_matcher(researcher_client, monkeypatch):
+    from claims.ingest import language
+
+    monkeypatch.setattr(language, "SUPPORTED_LANGUAGES", frozenset({"en", "de"}))
+    told = str(list(researcher_client.post(url(Report, "add"), {"text": FRENCH}, follow=True).context["messages"]))
+    assert "English" in told and "German" in told
+    Report.objects.all().delete()
+
+    monkeypatch.setattr(language, "SUPPORTED_LANGUAGES", frozenset({"en", "fr"}))
+    told = str(list(researcher_client.post(url(Report, "add"), {"text": FRENCH}, follow=True).context["messages"]))
+    assert Report.objects.get().status == Report.Status.PENDING
+    assert "flags appear in the review queue" in told and "not be matched" not in told
 
 
 def test_add_report_from_an_uploaded_html_file(researcher_client):

@@ -10,6 +10,7 @@ from claims.api.keys import api_key_check, api_key_create, api_key_revoke
 from claims.models import Claim, Flag, Membership, ReviewStatus, Stance, Submission
 from tests import factories
 from tests.conftest import api_client
+from tests.test_ingest_services import FRENCH
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +122,20 @@ def test_idempotency_key_makes_a_retry_safe(api):
     assert Submission.objects.count() == 1
     other = api.post("/api/v1/reports/", {"text": "Something else."}, format="json", HTTP_IDEMPOTENCY_KEY="abc-1")
     assert other.status_code == 409
+
+
+def test_the_answer_for_a_report_in_an_unhandled_language_says_it_will_not_be_matched(api, monkeypatch):
+    from claims.ingest import language
+
+    answer = api.post("/api/v1/reports/", {"text": FRENCH}, format="json").json()
+    (report,) = answer["reports"]
+    assert (report["language"], report["status"]) == ("fr", "language")
+    assert "French" in report["matching"] and "English" in report["matching"]
+    assert "will not be matched" in report["matching"]
+
+    monkeypatch.setattr(language, "SUPPORTED_LANGUAGES", frozenset({"en", "ar"}))
+    again = api.post("/api/v1/reports/", {"text": FRENCH + " Encore."}, format="json").json()
+    assert "Arabic" in again["reports"][0]["matching"]
 
 
 def test_report_submission_errors_name_the_field(api):

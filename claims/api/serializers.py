@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims.api.permissions import request_access
+from claims.ingest.language import not_matched_note
 from claims.models import (
     Actor,
     ActorAlias,
@@ -23,6 +24,7 @@ from claims.models import (
     Report,
     Source,
     Stance,
+    SubmissionReport,
 )
 from claims.selectors import claims_visible_to, reports_visible_to
 
@@ -305,6 +307,30 @@ class ReportSubmitSerializer(serializers.Serializer):
         return attrs
 
 
+def _matching(report: Report) -> str:
+    """What will happen to a submitted report, said to its submitter."""
+    flags = f"/api/v1/flags/?report={report.pk}"
+    if report.status == Report.Status.UNSUPPORTED_LANGUAGE:
+        return not_matched_note(report.language)
+    if report.status == Report.Status.CITED:
+        return "Cited only (no text): not matched."
+    if report.status == Report.Status.FAILED:
+        return "Matching failed (see last_error); a researcher can retry it."
+    if report.status == Report.Status.PROCESSED:
+        return f"Matched: its flags are at {flags}."
+    return f"Matching runs in the background: follow its flags at {flags}."
+
+
+class SubmittedReportSerializer(ReportSerializer):
+    matching = serializers.SerializerMethodField(help_text="What will happen to it: matched, or why not.")
+
+    class Meta(ReportSerializer.Meta):
+        fields = [*ReportSerializer.Meta.fields, "matching"]
+
+    def get_matching(self, report: Report) -> str:
+        return _matching(report)
+
+
 class WithheldReportSerializer(serializers.Serializer):
     """A report of the submission that the submitter's team may not read:
     another team had submitted the same text first, privately. Shown as
@@ -313,6 +339,15 @@ class WithheldReportSerializer(serializers.Serializer):
     title = serializers.CharField(help_text="The title this submission gave it.")
     language = serializers.CharField(source="report.language", help_text="The language of its text.")
     status = serializers.CharField(source="report.status", help_text="Where its matching stands.")
+    matching = serializers.SerializerMethodField()
+
+    def get_matching(self, link: SubmissionReport) -> str:
+        if link.report.status == Report.Status.UNSUPPORTED_LANGUAGE:
+            return not_matched_note(link.report.language)
+        return (
+            "Another team had submitted the same text, privately: this submission is linked to that "
+            "report, which your team does not see, nor its flags."
+        )
 
 
 class SubmissionSerializer(serializers.Serializer):
@@ -322,7 +357,7 @@ class SubmissionSerializer(serializers.Serializer):
     status = serializers.CharField()
     error = serializers.CharField()
     created_at = serializers.DateTimeField()
-    reports = ReportSerializer(many=True, help_text="Its reports that the caller's team may read.")
+    reports = SubmittedReportSerializer(many=True, help_text="Its reports that the caller's team may read.")
     withheld = WithheldReportSerializer(many=True)
 
 

@@ -279,10 +279,10 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     create=extend_schema(
         summary="Submit a report",
         description="Exactly one of `text`, `file` (multipart) or `url` (fetched through the guarded "
-        "fetcher). Matching runs in the background; follow the report's flags with "
-        "`GET /api/v1/flags/?report=<id>`. The same text as a report already stored is linked to it, not "
-        "stored again; if another team submitted that text first, privately, it is listed under `withheld` "
-        "with only what this submission sent.",
+        "fetcher). Each report's `matching` says what will happen to it: matching runs in the background "
+        "(follow its flags with `GET /api/v1/flags/?report=<id>`), or why it will not be matched. The same "
+        "text as a report already stored is linked to it, not stored again; if another team submitted that "
+        "text first, privately, it is listed under `withheld` with only what this submission sent.",
         parameters=[IDEMPOTENCY_HEADER],
         request={"application/json": s.ReportSubmitSerializer, "multipart/form-data": s.ReportSubmitSerializer},
         responses={201: s.SubmissionSerializer},

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 
+from django.conf.locale import LANG_INFO
 from langdetect import DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
 
@@ -58,3 +59,22 @@ def detect_language(text: str) -> str:
 
 def is_supported(language: str) -> bool:
     return language in SUPPORTED_LANGUAGES
+
+
+def language_name(code: str) -> str:
+    """The English name of an ISO 639-1 code (Django's table), else the code."""
+    info = LANG_INFO.get(code)
+    return str(info["name"]) if info else f"the language {code!r}"
+
+
+def not_matched_note(language: str) -> str:
+    """What happens to a report in ``language``, which the matcher does not
+    handle, as the admin and the API tell its submitter. Names the languages
+    in SUPPORTED_LANGUAGES, so it says what the matcher handles at the time."""
+    name = language_name(language)
+    handled = sorted(language_name(code) for code in SUPPORTED_LANGUAGES)
+    listed = ", ".join(handled[:-1]) + f" and {handled[-1]}" if len(handled) > 1 else "".join(handled)
+    return (
+        f"A report in {name} will not be matched: the matcher handles {listed} only. "
+        f"It is kept, with no flags; Retry matching matches it once the matcher handles {name}."
+    )
