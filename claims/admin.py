@@ -140,19 +140,21 @@ def _save_new_evidence(request: HttpRequest, form: forms.ModelForm, evidence: Ev
 
 class RebuildsMatcherIndex:
     """Claims, actors, aliases, incidents and stances are what the matcher
-    indexes: any change through the admin tells the workers to rebuild."""
+    indexes. The services that write them rebuild it; these admin pages still
+    save and delete some of those rows themselves (a claim, an edited alias or
+    stance, any delete), so they ask too. Once per request's transaction."""
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)  # type: ignore[misc]
-        matcher_runtime.index_bump()
+        matcher_runtime.index_bump_on_commit()
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         super().delete_model(request, obj)  # type: ignore[misc]
-        matcher_runtime.index_bump()
+        matcher_runtime.index_bump_on_commit()
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         super().delete_queryset(request, queryset)  # type: ignore[misc]
-        matcher_runtime.index_bump()
+        matcher_runtime.index_bump_on_commit()
 
 
 def _save_changed(request: HttpRequest, obj: Model) -> None:

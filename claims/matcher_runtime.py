@@ -28,7 +28,16 @@ from claims.matching import (
     claim_embedding_text,
     default_encoder,
 )
-from claims.models import Actor, ActorAlias, Claim, ClaimEmbedding, MatcherState, Report, Stance
+from claims.models import (
+    Actor,
+    ActorAlias,
+    Claim,
+    ClaimEmbedding,
+    MatcherState,
+    Report,
+    ReviewStatus,
+    Stance,
+)
 from claims.processing import FlagProposal
 
 logger = logging.getLogger(__name__)
@@ -43,24 +52,45 @@ def index_version() -> int:
 
 
 def index_bump() -> None:
-    """Tell every worker to rebuild its claim index on its next task. Call
-    after any change to claims, actors, aliases, incidents or stances."""
+    """Tell every worker to rebuild its claim index on its next task. Writes
+    call ``index_bump_on_commit`` instead."""
     updated = MatcherState.objects.filter(key=INDEX_KEY).update(version=F("version") + 1)
     if not updated:
         MatcherState.objects.get_or_create(key=INDEX_KEY, defaults={"version": 1})
 
 
+def index_bump_on_commit() -> None:
+    """Bump the index version once the current transaction commits: once per
+    transaction however many of its writes ask, and not at all if it rolls
+    back. Called by every service that changes what ``claim_docs`` and
+    ``alias_entries`` read (claims, actors, aliases, incidents, accepted
+    stances) and by the admin where it still writes those rows itself.
+
+    After commit, so the version row is not locked for the length of every
+    record write. Robust: a bump that fails then (database gone) is logged and
+    does not turn the committed write into an error; the index stays stale
+    until the next bump."""
+    connection = transaction.get_connection()
+    # A rolled-back savepoint drops its callbacks from this list, so a bump
+    # found here is one that will run if this write commits.
+    if connection.in_atomic_block and any(func is index_bump for _, func, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(index_bump, robust=True)
+
+
 def claim_docs() -> list[ClaimDoc]:
     """Every claim as the matcher indexes it: text, title, the names and
-    aliases of its alleged perpetrator and of the actors holding stances on
-    it, and its incidents' titles and places. A fixed number of queries."""
+    aliases of its alleged perpetrator and of the actors holding accepted
+    stances on it (a pending or rejected stance is not part of the record),
+    and its incidents' titles and places. A fixed number of queries."""
     names: dict[int, list[str]] = defaultdict(list)
     for actor_id, name in Actor.objects.values_list("id", "name"):
         names[actor_id].append(name)
     for actor_id, name in ActorAlias.objects.filter(ambiguous=False).values_list("actor_id", "name"):
         names[actor_id].append(name)
     claim_actors: dict[int, set[int]] = defaultdict(set)
-    for claim_id, actor_id in Stance.objects.values_list("claim_id", "actor_id").distinct():
+    accepted = Stance.objects.filter(review_status=ReviewStatus.ACCEPTED)
+    for claim_id, actor_id in accepted.values_list("claim_id", "actor_id").distinct():
         claim_actors[claim_id].add(actor_id)
     incidents: dict[int, list[str]] = defaultdict(list)
     for claim_id, title, place in Claim.incidents.through.objects.values_list(

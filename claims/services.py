@@ -1,6 +1,9 @@
 """Writes. Every change to the record goes through one of these functions,
 whether it comes from the admin, the API, a task or a management command.
-Each runs in one transaction and leaves a history record naming the user."""
+Each runs in one transaction and leaves a history record naming the user.
+Those that change what the matcher indexes (claims, actors, aliases,
+incidents, accepted stances) tell the workers to rebuild it once the
+transaction commits (``matcher_runtime.index_bump_on_commit``)."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from claims import webhooks
+from claims import matcher_runtime, webhooks
 from claims.models import (
     Actor,
     ActorAlias,
@@ -55,6 +58,7 @@ def actor_alias_add(*, actor: Actor, name: str, user: User | None = None, **fiel
     alias = ActorAlias(actor=actor, name=name.strip(), normalized=normalized, **fields)
     _record_user(alias, user)
     alias.save()
+    matcher_runtime.index_bump_on_commit()
     return alias
 
 
@@ -81,7 +85,8 @@ def stance_record(
     **fields: Any,
 ) -> Stance:
     """Record a dated position. Never overwrites an earlier stance: a change of
-    position is a new row. Entries by researchers are accepted at once."""
+    position is a new row. Entries by researchers are accepted at once, and
+    then reach the matcher's index; a team's wait for review."""
     stance = Stance(claim=claim, actor=actor, position=position, team=team, created_by=user, **fields)
     for key, value in _initial_review(user, access).items():
         setattr(stance, key, value)
@@ -90,6 +95,7 @@ def stance_record(
     stance.save()
     if stance.review_status == ReviewStatus.ACCEPTED:
         webhooks.webhook_deliveries_record_for_stances([stance.pk])
+        matcher_runtime.index_bump_on_commit()
     return stance
 
 
@@ -171,8 +177,15 @@ def _review(items: Iterable[Stance | Evidence], *, reviewer: User, decision: str
 
 @transaction.atomic
 def stances_review(*, stances: Iterable[Stance], reviewer: User, decision: str, note: str = "") -> int:
-    """Accept or reject submitted stances. Returns how many changed; re-running changes nothing."""
-    return _review(stances, reviewer=reviewer, decision=decision, note=note)
+    """Accept or reject submitted stances. Returns how many changed; re-running
+    changes nothing. Accepting one, or rejecting an accepted one, changes the
+    matcher's index: it is rebuilt after commit."""
+    stances = list(stances)
+    were_in_index = any(s.review_status == ReviewStatus.ACCEPTED for s in stances)
+    changed = _review(stances, reviewer=reviewer, decision=decision, note=note)
+    if changed and (decision == ReviewStatus.ACCEPTED or were_in_index):
+        matcher_runtime.index_bump_on_commit()
+    return changed
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from claims import services
+from claims import matcher_runtime, services
 from claims.api.keys import api_key_create
 from claims.models import (
     Actor,
@@ -665,6 +665,18 @@ def test_evidence_review_actions(researcher_client, researcher, submitted):
     evidence.refresh_from_db()
     assert (evidence.review_status, evidence.reviewed_by) == (ReviewStatus.ACCEPTED, researcher)
     assert evidence.history.latest().history_user == researcher
+
+
+@pytest.mark.django_db(transaction=True)  # the bump runs after commit
+def test_editing_a_claim_or_accepting_a_stance_in_the_admin_rebuilds_the_matcher_index(researcher_client, submitted):
+    claim = factories.ClaimFactory()
+    data = form_data(researcher_client.get(url(Claim, "change", claim.pk)))
+    data["text"] = "Helicopters dropped chlorine barrel bombs on Sarmin."
+    assert researcher_client.post(url(Claim, "change", claim.pk), data).status_code == 302
+    assert matcher_runtime.index_version() == 1
+    stances, _ = submitted
+    assert _action(researcher_client, Stance, "accept", stances[:1]).status_code == 302
+    assert matcher_runtime.index_version() == 2
 
 
 def test_actor_page_lists_the_actors_stances(researcher_client):
