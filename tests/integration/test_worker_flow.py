@@ -5,7 +5,10 @@ import pytest
 from django.core.management import call_command
 
 from claims import matcher_runtime, processing, services
-from claims.models import Claim, Flag, Report, Submission
+from claims.api.keys import api_key_create
+from claims.models import Claim, Flag, Membership, Report, Submission
+from tests import factories
+from tests.conftest import api_client
 from tests.harness import Worker, wait_for
 
 pytestmark = pytest.mark.integration
@@ -156,3 +159,32 @@ def test_killed_worker_loses_nothing_and_duplicates_nothing(live_broker, broker_
     assert processed == len(texts)
     assert flagged == len(texts)  # one flag per report for the claim: none missing, none duplicated
     assert retried >= 1
+
+
+def test_a_stance_accepted_through_the_api_reaches_the_workers_next_match(
+    live_broker, broker_url, research_team, researcher
+):
+    claim = factories.ClaimFactory(
+        title="Chlorine barrel bombs on Sarmin", text="Helicopters dropped chlorine on Sarmin"
+    )
+    tigers = factories.ActorFactory(name="Tiger Forces")
+    factories.ActorAliasFactory(actor=tigers, name="Qawat al-Nimr")
+    # One pool process: the second report is matched by the index the first one built.
+    worker = Worker(broker_url=broker_url, concurrency=1).start()
+    try:
+
+        def actors_flagged(text: str) -> set[int]:
+            submission = services.submission_ingest(channel=Submission.Channel.API, raw=text.encode())
+            wait_for(_settled, timeout=30, what="the report processed")
+            flag = Flag.objects.get(report__in=submission.reports.all(), claim=claim)
+            return {a["actor_id"] for a in flag.matched_actors}
+
+        assert tigers.pk not in actors_flagged("Qawat al-Nimr helicopters dropped chlorine on Sarmin, witnesses said.")
+        _, key = api_key_create(team=research_team, user=researcher, name="research", role=Membership.Role.EDITOR)
+        response = api_client(key).post(
+            "/api/v1/stances/", {"claim": claim.pk, "actor": tigers.pk, "position": "denies"}, format="json"
+        )
+        assert response.status_code == 201, response.json()
+        assert tigers.pk in actors_flagged("Qawat al-Nimr helicopters dropped chlorine on Sarmin again, doctors said.")
+    finally:
+        worker.kill()
