@@ -2,10 +2,23 @@
 thresholds, the index and the lexical scorer. No database, no embeddings."""
 
 import json
+import time
 
 import pytest
 
-from claims.matching import MATCHER_VERSION, AliasEntry, ClaimDoc, Matcher, Thresholds, ThresholdsError, load_thresholds
+from claims.matching import (
+    MATCHER_VERSION,
+    AliasEntry,
+    ClaimDoc,
+    ClaimMatch,
+    Matcher,
+    Thresholds,
+    ThresholdsError,
+    hits_from_rows,
+    hits_to_rows,
+    load_thresholds,
+    merge_hits,
+)
 from claims.matching.aliases import AliasIndex
 from claims.matching.evaluation import (
     LabelledScore,
@@ -19,6 +32,7 @@ from claims.matching.evaluation import (
     reciprocal_rank,
     score_rankings,
 )
+from claims.matching.matcher import COSINE_BLOCK
 from claims.matching.scorer import CALIBRATION_PATH, Scorer, fit_scorer, load_scorer, write_calibration
 from claims.matching.text import analyze, clean_text, passage_windows, split_passages, split_sentences
 
@@ -275,3 +289,68 @@ def test_claim_ids_restrict_scoring_to_those_claims():
 def test_empty_text_and_empty_index_match_nothing():
     assert Matcher(CLAIMS, thresholds=Thresholds(0.1, 0.2)).match("   ") == []
     assert Matcher([], thresholds=Thresholds(0.1, 0.2)).match("anything at all") == []
+
+
+# --- matching a long text in pieces ------------------------------------------------------------
+
+
+def _long_text() -> str:
+    filler = [f"Delegates discussed item {i} of the agenda at length." for i in range(150)]
+    filler[20] = "Activists said the Assad government used chlorine again near Sarmin."
+    filler[90] = "Wombats sheltered other animals in burrows during the fires."
+    filler[130] = "The government denied the chlorine attacks, and Islamic State fighters attacked Hassakeh."
+    return " ".join(filler)
+
+
+def _in_pieces(matcher: Matcher, text: str) -> tuple[list[ClaimMatch], int]:
+    """Scan with a deadline already passed (one block of passages per scan),
+    keeping the hits as JSON between pieces as the task does, then explain."""
+    stored, start, pieces = "[]", 0, 0
+    while True:
+        scan = matcher.scan(text, start=start, until=0.0)
+        assert scan.next > start  # every scan gets on, however little time it had
+        stored = json.dumps(hits_to_rows(merge_hits(hits_from_rows(json.loads(stored)), scan.hits)))
+        start, pieces = scan.next, pieces + 1
+        if scan.done:
+            return matcher.explain(text, hits_from_rows(json.loads(stored))), pieces
+
+
+@pytest.mark.parametrize("aliases", [[], ALIASES])
+def test_a_long_text_matched_in_pieces_gets_exactly_the_matches_of_one_go(aliases):
+    matcher = Matcher(CLAIMS, aliases, thresholds=Thresholds(0.05, 0.5))
+    text = _long_text()
+    whole = matcher.match(text)
+    pieces, count = _in_pieces(matcher, text)
+    assert count == -(-len(matcher.passages(text)) // COSINE_BLOCK) > 3
+    assert {m.claim_id for m in whole} == {1, 2, 3}
+    assert [m.as_dict() for m in pieces] == [m.as_dict() for m in whole]
+
+
+def test_a_scan_stops_at_its_deadline_after_whole_blocks_and_without_one_scans_all():
+    matcher = Matcher(CLAIMS, thresholds=Thresholds(0.05, 0.5))
+    text = _long_text()
+    total = len(matcher.passages(text))
+    assert matcher.scan(text, until=0.0).next == COSINE_BLOCK  # at least one block, then the clock is looked at
+    assert matcher.scan(text, start=COSINE_BLOCK, until=0.0).next == 2 * COSINE_BLOCK
+    rest = matcher.scan(text, start=total - 3, until=0.0)
+    assert (rest.next, rest.total, rest.done) == (total, total, True)
+    whole = matcher.scan(text, until=time.monotonic() + 60)
+    assert whole.done and whole.hits == matcher.scan(text).hits
+
+
+def test_merging_hits_keeps_each_claims_best_passages_and_counts_a_passage_once():
+    first = {1: [(0.9, 0, 10), (0.2, 50, 60)], 2: [(0.4, 0, 10)]}
+    second = {1: [(0.5, 100, 110), (0.5, 90, 95), (0.1, 120, 130)], 3: [(0.3, 90, 95)]}
+    merged = merge_hits(first, second)
+    assert merged == {1: [(0.9, 0, 10), (0.5, 90, 95), (0.5, 100, 110)], 2: [(0.4, 0, 10)], 3: [(0.3, 90, 95)]}
+    assert merge_hits(merged, second) == merged  # a piece merged twice (a re-run) changes nothing
+    assert hits_from_rows(json.loads(json.dumps(hits_to_rows(merged)))) == merged
+
+
+def test_explaining_hits_leaves_out_a_claim_the_matcher_no_longer_has():
+    matcher = Matcher(CLAIMS, ALIASES, thresholds=Thresholds(0.05, 0.5))
+    text = _long_text()
+    hits = matcher.scan(text).hits
+    assert [m.claim_id for m in matcher.explain(text, {**hits, 99: [(0.99, 0, 10)]})] == [
+        m.claim_id for m in matcher.match(text)
+    ]

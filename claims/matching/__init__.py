@@ -18,7 +18,15 @@ from claims.matching.embeddings import (
     default_encoder,
     semantic_available,
 )
-from claims.matching.matcher import MATCHER_VERSION, Matcher, build_matcher
+from claims.matching.matcher import (
+    MATCHER_VERSION,
+    Matcher,
+    Scan,
+    build_matcher,
+    hits_from_rows,
+    hits_to_rows,
+    merge_hits,
+)
 from claims.matching.scorer import (
     BM25_ONLY,
     FEATURES,
@@ -43,6 +51,7 @@ __all__ = [
     "Encoder",
     "Matcher",
     "MiniLMEncoder",
+    "Scan",
     "Scorer",
     "Thresholds",
     "ThresholdsError",
@@ -50,7 +59,10 @@ __all__ = [
     "claim_content_hash",
     "claim_embedding_text",
     "default_encoder",
+    "hits_from_rows",
+    "hits_to_rows",
     "load_scorer",
     "load_thresholds",
+    "merge_hits",
     "semantic_available",
 ]

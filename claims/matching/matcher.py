@@ -5,7 +5,8 @@ the benchmark and the tests all go through ``Matcher``."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +29,8 @@ POOL_SIZE = 100
 # lexical candidate (it cannot rank near the top; skipping it keeps stage 1 fast).
 POOL_MIN_RELATIVE = 0.2
 # Passages whose cosines with every claim are computed in one product
-# (100k claims: 12.8 MB of float32 per block of 32).
+# (100k claims: 12.8 MB of float32 per block of 32), and encoded together. A
+# scan with a deadline also looks at the clock once per block.
 COSINE_BLOCK = 32
 # Best passages kept per claim for the explanation.
 PASSAGES_SHOWN = 3
@@ -43,6 +45,102 @@ class PassageCandidates:
     features: np.ndarray  # shape (len(claims), len(FEATURES))
     mentions: list[ActorMention]
     units: Sequence[Passage] = ()  # the sentences it is made of (``passage_windows``)
+
+
+# One passage's score for a claim, with where the passage is in the text.
+Hit = tuple[float, int, int]  # (score, start, end)
+
+
+@dataclass(frozen=True)
+class PassageContext:
+    """What explaining a hit reads of its passage: its sentences and the actors it names."""
+
+    units: Sequence[Passage]
+    mentions: list[ActorMention]
+
+
+class Scan:
+    """What scoring some of a text's passages found: for each claim scored, its
+    best passages (claim id -> up to PASSAGES_SHOWN hits, best first), and
+    where to go on (``next``, a passage number; ``total`` once the whole text
+    is done). A long text can be matched in pieces, across processes, by
+    storing the ``hits`` and ``next`` of each piece, merging them
+    (``merge_hits``) and explaining the merged hits: ``Matcher.explain`` then
+    gives exactly what ``Matcher.match`` gives for the whole text at once.
+
+    Kept as arrays (a report's passages score thousands of claims, of which
+    ``match`` explains a few dozen); ``hits`` builds the plain dict."""
+
+    def __init__(
+        self,
+        *,
+        next: int,
+        total: int,
+        ids: Sequence[str | int],
+        rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        context: dict[tuple[int, int], PassageContext],
+    ):
+        self.next, self.total = next, total
+        # rows: the scores, starts and ends of the kept hits, grouped by
+        # claim, and where each group begins; ids: each group's claim id.
+        self._ids = ids
+        self._scores, self._starts, self._ends, self._groups = rows
+        # What the scan read of each passage, by (start, end), so that
+        # explaining its hits reads nothing twice (not state to store).
+        self.context = context
+
+    @property
+    def done(self) -> bool:
+        return self.next >= self.total
+
+    @property
+    def hits(self) -> dict[str | int, list[Hit]]:
+        return self.best()
+
+    def best(self, *, k: int | None = None, floor: float = -np.inf) -> dict[str | int, list[Hit]]:
+        """The hits of the claims whose best passage scores at least ``floor``,
+        best claim first (among equal scores the claim indexed first), the top ``k``."""
+        best = self._scores[self._groups]
+        order = np.argsort(-best, kind="stable")
+        order = order[best[order] >= floor][:k]
+        bounds = np.r_[self._groups, len(self._scores)].tolist()
+        out = {}
+        for g in order.tolist():
+            a, b = bounds[g], bounds[g + 1]
+            rows = zip(self._scores[a:b].tolist(), self._starts[a:b].tolist(), self._ends[a:b].tolist(), strict=True)
+            out[self._ids[g]] = list(rows)
+        return out
+
+
+def merge_hits(*parts: Mapping[str | int, Sequence[Sequence[float]]]) -> dict[str | int, list[Hit]]:
+    """Hits of several scans of one text, merged: each claim's best passages
+    over all of them (a passage scanned twice counts once)."""
+    merged: dict[str | int, dict[tuple[int, int], float]] = {}
+    for hits in parts:
+        for claim_id, claim_hits in hits.items():
+            best = merged.setdefault(claim_id, {})
+            for score, start, end in claim_hits:
+                best[int(start), int(end)] = float(score)
+    # Best first; among equal scores the earlier passage, as one scan orders them.
+    return {
+        claim_id: [(score, a, b) for (a, b), score in sorted(best.items(), key=lambda h: (-h[1], h[0]))][
+            :PASSAGES_SHOWN
+        ]
+        for claim_id, best in merged.items()
+    }
+
+
+def hits_to_rows(hits: Mapping[str | int, Sequence[Sequence[float]]]) -> list[list]:
+    """Hits as JSON-able rows, ``[claim id, score, start, end]`` (a JSON
+    object would turn integer claim ids into strings)."""
+    return [[claim_id, *hit] for claim_id, claim_hits in hits.items() for hit in claim_hits]
+
+
+def hits_from_rows(rows: Iterable[Sequence]) -> dict[str | int, list[Hit]]:
+    hits: dict[str | int, list[Hit]] = {}
+    for claim_id, score, start, end in rows:
+        hits.setdefault(claim_id, []).append((float(score), int(start), int(end)))
+    return hits
 
 
 class Matcher:
@@ -126,41 +224,55 @@ class Matcher:
         """Each passage of ``text`` with its candidate claims and their features.
         With ``claim_ids``, only those claims are scored (the archive direction:
         a new claim against candidate reports)."""
-        passages, units, spans = passage_windows(text, self.max_passage_words)
+        return self._candidates(passage_windows(text, self.max_passage_words), claim_ids)[0]
+
+    def _candidates(
+        self,
+        windows: tuple[list[Passage], list[Passage], list[range]],
+        claim_ids: Iterable[str | int] | None,
+        start: int = 0,
+        until: float | None = None,
+    ) -> tuple[list[PassageCandidates], int]:
+        """Candidates for the passages from number ``start`` on; with ``until``
+        (a ``time.monotonic()`` deadline) only for whole blocks of COSINE_BLOCK
+        passages until it has passed, at least one. Returns them and the number
+        of the first passage not scored."""
+        passages, units, spans = windows
         if not passages or not self.claims:
-            return []
+            return [], len(passages)
         restrict = None
         if claim_ids is not None:
             restrict = np.array(sorted({self._position[c] for c in claim_ids if c in self._position}), dtype=np.int64)
-        vectors = None
-        if self.encoder is not None:
-            vectors = self.encoder.encode([p.text for p in passages])
         # Overlapping windows share sentences: each sentence is analysed once.
-        unit_terms = [self.index.term_ids(analyze(u.text)) for u in units]
-        mentions_of = [self.aliases.find(p.text) if self.aliases else [] for p in passages]
-        queries = [
-            list(
+        unit_terms: dict[int, list[int]] = {}
+        in_query = np.zeros(len(self.index.idf), dtype=bool)
+        out: list[PassageCandidates] = []
+        for n in range(start, len(passages)):
+            passage, offset = passages[n], (n - start) % COSINE_BLOCK
+            if offset == 0:
+                if until is not None and n > start and time.monotonic() >= until:
+                    return out, n
+                block = passages[n : n + COSINE_BLOCK]
+                cosines = None
+                if self.encoder is not None and self.claim_vectors is not None:
+                    # One matrix product per block of passages reads the claim
+                    # vectors once, not once per passage.
+                    cosines = self.encoder.encode([p.text for p in block]) @ self.claim_vectors.T
+            for u in spans[n]:
+                if u not in unit_terms:
+                    unit_terms[u] = self.index.term_ids(analyze(units[u].text))
+            mentions = self.aliases.find(passage.text) if self.aliases else []
+            query = list(
                 dict.fromkeys(
                     itertools.chain(
-                        *(unit_terms[u] for u in span),
+                        *(unit_terms[u] for u in spans[n]),
                         self.index.term_ids([actor_term(m.actor_id) for m in mentions]),
                     )
                 )
             )
-            for span, mentions in zip(spans, mentions_of, strict=True)
-        ]
-        in_query = np.zeros(len(self.index.idf), dtype=bool)
-        out = []
-        for n, passage in enumerate(passages):
-            bm25 = self.index.score(queries[n])
+            bm25 = self.index.score(query)
             best = bm25.max()
-            cosine = None
-            if vectors is not None and self.claim_vectors is not None:
-                if n % COSINE_BLOCK == 0:
-                    # One matrix product per block of passages reads the claim
-                    # vectors once, not once per passage.
-                    block = vectors[n : n + COSINE_BLOCK] @ self.claim_vectors.T
-                cosine = block[n % COSINE_BLOCK]
+            cosine = cosines[offset] if cosines is not None else None
             if restrict is not None:
                 pool = restrict
             else:
@@ -169,10 +281,10 @@ class Matcher:
                     pool = np.union1d(pool, _top(cosine, POOL_SIZE))
             if len(pool) == 0:
                 continue
-            in_query[queries[n]] = True
+            in_query[query] = True
             shared = self.index.shared_idf(pool, in_query)
-            in_query[queries[n]] = False
-            query_mass = float(self.index.idf[queries[n]].sum()) or 1.0
+            in_query[query] = False
+            query_mass = float(self.index.idf[query].sum()) or 1.0
             claim_mass = np.maximum(self.index.core_idf_mass[pool], 1e-9)
             features = np.zeros((len(pool), len(FEATURES)), dtype=np.float64)
             features[:, 0] = bm25[pool] / query_mass
@@ -188,8 +300,49 @@ class Matcher:
             if cosine is not None:
                 features[:, 5] = cosine[pool]
                 features[:, 6] = cosine[pool] - cosine.max()
-            out.append(PassageCandidates(passage, pool, features, mentions_of[n], [units[u] for u in spans[n]]))
-        return out
+            out.append(PassageCandidates(passage, pool, features, mentions, [units[u] for u in spans[n]]))
+        return out, len(passages)
+
+    def scan(
+        self,
+        text: str,
+        *,
+        start: int = 0,
+        until: float | None = None,
+        claim_ids: Iterable[str | int] | None = None,
+    ) -> Scan:
+        """Score the passages of ``text`` from number ``start`` on, all of them
+        or, with ``until`` (a ``time.monotonic()`` deadline), blocks of them
+        until it has passed. A long text is matched in pieces by scanning on
+        from each ``Scan.next``, merging the hits, and explaining them."""
+        windows = passage_windows(text, self.max_passage_words)
+        per_passage, stopped = self._candidates(windows, claim_ids, start, until)
+        context = {(pc.passage.start, pc.passage.end): PassageContext(pc.units, pc.mentions) for pc in per_passage}
+        ids, rows = self._best_passages(per_passage)
+        return Scan(next=stopped, total=len(windows[0]), ids=ids, rows=rows, context=context)
+
+    def _best_passages(
+        self, per_passage: list[PassageCandidates]
+    ) -> tuple[list[str | int], tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+        """A claim's score is its best passage's score: each claim's best
+        passages (at most PASSAGES_SHOWN, best first; among equal scores the
+        earlier passage), as Scan keeps them."""
+        if not per_passage:
+            nothing = np.zeros(0, dtype=np.int64)
+            return [], (nothing.astype(np.float64), nothing, nothing, nothing)
+        claims = np.concatenate([pc.claims for pc in per_passage])
+        scores = np.concatenate([self.scorer.score(pc.features) for pc in per_passage])
+        passage = np.concatenate([np.full(len(pc.claims), n) for n, pc in enumerate(per_passage)])
+        order = np.lexsort((passage, -scores, claims))  # grouped by claim, best passage first
+        claims, scores, passage = claims[order], scores[order], passage[order]
+        position = np.arange(len(claims))
+        first = np.r_[True, claims[1:] != claims[:-1]]
+        kept = position - np.maximum.accumulate(np.where(first, position, 0)) < PASSAGES_SHOWN
+        claims, scores, passage, first = claims[kept], scores[kept], passage[kept], first[kept]
+        spans = np.array([(pc.passage.start, pc.passage.end) for pc in per_passage], dtype=np.int64)[passage]
+        groups = np.flatnonzero(first)
+        ids = [self.claims[c].id for c in claims[groups].tolist()]
+        return ids, (scores, spans[:, 0], spans[:, 1], groups)
 
     # --- scoring ------------------------------------------------------------------------
 
@@ -200,70 +353,83 @@ class Matcher:
         whatever their score. With ``explain`` (the default) each carries its
         tier (None below the suggest threshold) and its explanation; without,
         only ids and scores (what evaluation needs)."""
-        return self._rank(text, k=k, claim_ids=claim_ids, explain=explain, flagged_only=False)
+        scan = self.scan(text, claim_ids=claim_ids)
+        return self.explain(text, scan.best(k=k), flagged_only=False, with_reasons=explain, context=scan.context)
 
     def match(self, text: str, *, claim_ids: Iterable[str | int] | None = None) -> list[ClaimMatch]:
         """The claims a report bears on: those at or above the suggest
         threshold, each with its tier and explanation."""
-        return self._rank(text, k=None, claim_ids=claim_ids, explain=True, flagged_only=True)
+        scan = self.scan(text, claim_ids=claim_ids)
+        return self.explain(text, scan.best(floor=self.thresholds.suggest), context=scan.context)
 
-    def _rank(self, text, *, k, claim_ids, explain, flagged_only) -> list[ClaimMatch]:
-        per_passage = self.candidates(text, claim_ids)
-        ranked = itertools.islice(self.aggregate(per_passage, self.scorer), k)
-        thresholds = self.thresholds if explain else None
-        words_of: dict[tuple[int, int], list[tuple[str, int | None]]] = {}  # a sentence's words, term ids
+    def explain(
+        self,
+        text: str,
+        hits: Mapping[str | int, Sequence[Sequence[float]]],
+        *,
+        k: int | None = None,
+        flagged_only: bool = True,
+        with_reasons: bool = True,
+        context: Mapping[tuple[int, int], PassageContext] | None = None,
+    ) -> list[ClaimMatch]:
+        """The claims of ``hits`` (all of ``text``'s passages scanned, in one
+        scan or merged from pieces) best first: by default those at or above
+        the suggest threshold with their tier, passages, actors and terms. A
+        claim this matcher no longer has is left out."""
+        thresholds = self.thresholds if with_reasons else None
+        floor = thresholds.suggest if thresholds and flagged_only else float("-inf")
+        ranked = sorted(
+            (
+                (float(claim_hits[0][0]), self._position[claim_id], claim_hits)
+                for claim_id, claim_hits in hits.items()
+                if claim_hits and claim_hits[0][0] >= floor and claim_id in self._position
+            ),
+            key=lambda r: (-r[0], r[1]),  # among equal scores, the claim indexed first
+        )
+        words_of: dict[tuple[int, int], list[tuple[str, int | None]]] = {}  # a sentence's words and term ids
+        context_of = dict(context or {})
         matches = []
-        for claim, hits in ranked:
-            score = hits[0][0]
-            tier = thresholds.tier(score) if thresholds else None
-            if flagged_only and tier is None:
-                break  # ranked by score: the rest are lower
-            match = ClaimMatch(claim_id=self.claims[claim].id, score=round(score, 6), tier=tier)
-            if explain:
-                self._explain(match, claim, [(s, per_passage[n]) for s, n in hits], words_of)
+        for score, claim, claim_hits in ranked[:k]:
+            match = ClaimMatch(claim_id=self.claims[claim].id, score=round(score, 6), tier=None)
+            if thresholds:
+                match.tier = thresholds.tier(score)
+                self._explain(match, claim, text, claim_hits, words_of, context_of)
             matches.append(match)
         return matches
 
-    @staticmethod
-    def aggregate(
-        per_passage: list[PassageCandidates], scorer: Scorer
-    ) -> Iterator[tuple[int, list[tuple[float, int]]]]:
-        """A claim's score is its best passage's score. Yields (claim index,
-        [(passage score, passage number), ...] best first, at most
-        PASSAGES_SHOWN), best claim first."""
-        if not per_passage:
-            return
-        claims = np.concatenate([pc.claims for pc in per_passage])
-        scores = np.concatenate([scorer.score(pc.features) for pc in per_passage])
-        passage = np.concatenate([np.full(len(pc.claims), n) for n, pc in enumerate(per_passage)])
-        order = np.lexsort((-scores, claims))  # grouped by claim, best passage first
-        claims, scores, passage = claims[order], scores[order], passage[order]
-        starts = np.flatnonzero(np.r_[True, claims[1:] != claims[:-1]])
-        ends = np.minimum(np.r_[starts[1:], len(claims)], starts + PASSAGES_SHOWN)
-        for i in np.argsort(-scores[starts], kind="stable").tolist():
-            a, b = starts[i], ends[i]
-            yield int(claims[a]), list(zip(scores[a:b].tolist(), passage[a:b].tolist(), strict=True))
-
-    def _explain(self, match: ClaimMatch, claim: int, hits: list, words_of: dict) -> None:
+    def _explain(
+        self,
+        match: ClaimMatch,
+        claim: int,
+        text: str,
+        hits: Sequence[Sequence[float]],
+        words_of: dict[tuple[int, int], list[tuple[str, int | None]]],
+        context_of: dict[tuple[int, int], PassageContext],
+    ) -> None:
         doc = self.claims[claim]
         claim_terms = set(self.index.core_terms[claim].tolist())
         actor_ids = set(doc.actor_ids)
         terms: dict[str, None] = {}
         actors: dict[int, dict] = {}
-        for score, pc in hits:
-            p = pc.passage
-            match.passages.append({"text": p.text, "start": p.start, "end": p.end, "score": round(score, 6)})
-            for unit in pc.units or [p]:  # overlapping windows: each sentence's words looked up once
+        for score, start, end in hits:
+            start, end = int(start), int(end)
+            passage = text[start:end]
+            match.passages.append({"text": passage, "start": start, "end": end, "score": round(score, 6)})
+            context = context_of.get((start, end))
+            if context is None:  # a hit of another scan: read as one sentence, it has the same words
+                mentions = self.aliases.find(passage) if self.aliases else []
+                context = context_of[start, end] = PassageContext([Passage(passage, start, end)], mentions)
+            for unit in context.units:  # overlapping windows: each sentence's words looked up once
                 key = (unit.start, unit.end)
                 if key not in words_of:
                     words_of[key] = [(w, self.index.vocab.get(stem(w))) for w in words(unit.text)]
                 for word, term in words_of[key]:
                     if term in claim_terms:
                         terms.setdefault(word)
-            for m in pc.mentions:
+            for m in context.mentions:
                 if m.actor_id in actor_ids:
-                    start = p.start + m.start
-                    actors.setdefault(start, {"actor_id": m.actor_id, "alias": m.alias, "start": start})
+                    at = start + m.start
+                    actors.setdefault(at, {"actor_id": m.actor_id, "alias": m.alias, "start": at})
         match.terms = list(terms)
         match.actors = [actors[s] for s in sorted(actors)]
 
