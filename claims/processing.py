@@ -58,6 +58,10 @@ class FlagProposal:
     matched_terms: list[str]
 
 
+# How a researcher gets a failed report matched again (the admin's action).
+RETRY_HINT = "Use the “Retry matching” action on the report (admin, Reports) to try again."
+
+
 def _lease_until(now: datetime.datetime) -> datetime.datetime:
     return now + datetime.timedelta(seconds=settings.REPORT_LEASE_SECONDS)
 
@@ -80,8 +84,8 @@ def report_lease(*, report_id: int) -> Report | None:
     exhausted = Report.objects.filter(takeable, pk=report_id, attempts__gte=settings.REPORT_MAX_ATTEMPTS).update(
         status=Report.Status.FAILED,
         lease_expires_at=None,
-        last_error=f"Gave up after {settings.REPORT_MAX_ATTEMPTS} attempts; the last one did not finish "
-        "(the worker crashed or was killed). Earlier errors, if any, were recorded on each attempt.",
+        last_error=f"Gave up after {settings.REPORT_MAX_ATTEMPTS} attempts: the last one did not finish (the "
+        f"worker matching it stopped: it crashed, was killed or ran out of memory). {RETRY_HINT}",
     )
     if exhausted:
         _history(Report, [report_id], "matching: failed, attempts exhausted")
@@ -89,21 +93,32 @@ def report_lease(*, report_id: int) -> Report | None:
     return None
 
 
-def report_lease_release_failed(*, report: Report, error: str) -> None:
-    """Record an error from this attempt. The report goes back to PENDING for
-    the sweep to retry, or to FAILED once its attempts are used up."""
-    status = Report.Status.FAILED if report.attempts >= settings.REPORT_MAX_ATTEMPTS else Report.Status.PENDING
+def report_lease_release_failed(*, report: Report, reason: str, retry: str | None) -> str:
+    """Record why this attempt failed, in words for the researchers who read
+    ``last_error`` (the traceback goes to the worker's log, not here), and
+    what happens next. The report goes back to PENDING when ``retry`` says
+    how it will be retried ("it will be retried in about 4 s"), or to FAILED
+    when ``retry`` is None or its attempts are used up. Returns the message."""
+    final = retry is None or report.attempts >= settings.REPORT_MAX_ATTEMPTS
+    if final:
+        left = "no attempts left" if report.attempts >= settings.REPORT_MAX_ATTEMPTS else "not retried automatically"
+        then = f"{left}. {RETRY_HINT}"
+    else:
+        then = f"{retry}."
+    message = f"{reason}. Attempt {report.attempts} of {settings.REPORT_MAX_ATTEMPTS}: {then}"[:10_000]
+    status = Report.Status.FAILED if final else Report.Status.PENDING
     if Report.objects.filter(pk=report.pk, status=Report.Status.PROCESSING, attempts=report.attempts).update(
-        status=status, lease_expires_at=None, last_error=error[:10_000]
+        status=status, lease_expires_at=None, last_error=message
     ):
         _history(Report, [report.pk], f"matching: attempt {report.attempts} failed")
     logger.warning(
         "report %s attempt %s failed: %s",
         report.pk,
         report.attempts,
-        error.splitlines()[0][:200],
+        message[:300],
         extra={"report_id": report.pk, "attempt": report.attempts},
     )
+    return message
 
 
 def flags_store(*, report: Report, proposals: Iterable[FlagProposal], matcher_version: str) -> dict[str, int]:

@@ -5,7 +5,6 @@ and the queue only carries pointers. See claims.processing for the guarantees.""
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Iterable
 
 from celery import shared_task
@@ -65,8 +64,8 @@ def match_report(self, report_id: int) -> None:
     Guarantees: the attempt is counted before work starts; a re-run or a
     duplicate message changes nothing (lease + one flag per pair, reviewed
     flags untouched); database outages are retried with backoff; any other
-    error is recorded on the report, which is retried until its attempts are
-    used up and then marked FAILED."""
+    error is recorded on the report in words (the traceback is logged), and
+    the report is retried until its attempts are used up, then marked FAILED."""
     from claims import matcher_runtime
 
     report = processing.report_lease(report_id=report_id)
@@ -80,20 +79,33 @@ def match_report(self, report_id: int) -> None:
         counts = processing.report_complete(report=report, proposals=proposals, matcher_version=version)
         logger.info("report %s matched: %s", report_id, counts)
     except TRANSIENT_ERRORS:
-        _release_quietly(report, traceback.format_exc())
+        logger.warning("report %s: the database failed while matching; retrying", report_id, exc_info=True)
+        _release_quietly(report, "The database could not be reached while matching", "it will be retried shortly")
         raise
-    except Exception:
+    except Exception as exc:
         logger.exception("report %s: matching failed (attempt %s)", report_id, report.attempts)
-        _release_quietly(report, traceback.format_exc())
+        countdown = min(2**report.attempts, 60)
         # In-process (no broker) mode has no delayed retries: the report stays
-        # PENDING with its error, for the admin's retry action.
+        # PENDING with its reason, for the admin's retry action.
+        retry = (
+            f"it will be retried in about {countdown} s"
+            if not self.request.is_eager
+            else f"it is not retried automatically when tasks run in-process. {processing.RETRY_HINT}"
+        )
+        _release_quietly(report, f"Matching failed on an unexpected error ({_short(exc)})", retry)
         if report.attempts < settings.REPORT_MAX_ATTEMPTS and not self.request.is_eager:
-            match_report.apply_async((report_id,), countdown=min(2**report.attempts, 60))
+            match_report.apply_async((report_id,), countdown=countdown)
 
 
-def _release_quietly(report, error: str) -> None:
+def _short(exc: BaseException) -> str:
+    """An exception as one short line: its type and the start of its message."""
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first_line[:200]}" if first_line else type(exc).__name__
+
+
+def _release_quietly(report, reason: str, retry: str | None) -> None:
     try:
-        processing.report_lease_release_failed(report=report, error=error)
+        processing.report_lease_release_failed(report=report, reason=reason, retry=retry)
     except TRANSIENT_ERRORS:
         # The database is down: the lease expires and the sweep takes it up.
         logger.warning("report %s: could not record the failure; its lease will expire", report.pk)

@@ -29,7 +29,7 @@ def test_a_failed_attempt_and_exhaustion_are_recorded(settings):
     settings.REPORT_MAX_ATTEMPTS = 1
     report = factories.ReportFactory()
     leased = processing.report_lease(report_id=report.pk)
-    processing.report_lease_release_failed(report=leased, error="Traceback: boom")
+    processing.report_lease_release_failed(report=leased, reason="It broke", retry="it will be retried")
     assert report.history.latest().status == Report.Status.FAILED
     assert _reasons(report)[-1] == "matching: attempt 1 failed"
 

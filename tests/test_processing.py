@@ -56,13 +56,25 @@ def test_error_goes_back_to_pending_then_failed_when_attempts_are_used(settings)
     settings.REPORT_MAX_ATTEMPTS = 2
     report = factories.ReportFactory()
     leased = processing.report_lease(report_id=report.pk)
-    processing.report_lease_release_failed(report=leased, error="ValueError: bad passage")
+    processing.report_lease_release_failed(report=leased, reason="It broke", retry="it will be retried in about 2 s")
     report.refresh_from_db()
-    assert (report.status, report.last_error) == (Report.Status.PENDING, "ValueError: bad passage")
+    assert report.status == Report.Status.PENDING
+    assert report.last_error == "It broke. Attempt 1 of 2: it will be retried in about 2 s."
     leased = processing.report_lease(report_id=report.pk)
-    processing.report_lease_release_failed(report=leased, error="ValueError: again")
+    processing.report_lease_release_failed(report=leased, reason="It broke again", retry="it will be retried")
     report.refresh_from_db()
     assert (report.status, report.attempts) == (Report.Status.FAILED, 2)
+    assert report.last_error == f"It broke again. Attempt 2 of 2: no attempts left. {processing.RETRY_HINT}"
+
+
+def test_an_error_not_worth_retrying_fails_the_report_at_once(settings):
+    settings.REPORT_MAX_ATTEMPTS = 5
+    report = factories.ReportFactory()
+    leased = processing.report_lease(report_id=report.pk)
+    processing.report_lease_release_failed(report=leased, reason="It cannot work", retry=None)
+    report.refresh_from_db()
+    assert report.status == Report.Status.FAILED
+    assert report.last_error == f"It cannot work. Attempt 1 of 5: not retried automatically. {processing.RETRY_HINT}"
 
 
 def test_complete_stores_flags_and_a_rerun_adds_nothing():
