@@ -49,6 +49,7 @@ from claims.models import (
     Membership,
     Position,
     Report,
+    ReportMatchProgress,
     ReviewStatus,
     Source,
     Stance,
@@ -837,6 +838,7 @@ class ReportAdmin(SimpleHistoryAdmin):
         "flag_links",
         "text_hash",
         "status",
+        "matching_progress",
         "attempts",
         "lease_expires_at",
         "last_error",
@@ -853,6 +855,7 @@ class ReportAdmin(SimpleHistoryAdmin):
             {
                 "fields": [
                     "status",
+                    "matching_progress",
                     "flag_links",
                     "attempts",
                     "lease_expires_at",
@@ -872,6 +875,17 @@ class ReportAdmin(SimpleHistoryAdmin):
     @admin.display(description="flags", ordering="flag_count")
     def flag_count(self, obj: Report) -> int:
         return obj.flag_count  # type: ignore[attr-defined]
+
+    @admin.display(description="progress")
+    def matching_progress(self, obj: Report) -> str:
+        """A long report is matched in pieces, one run after another."""
+        progress = ReportMatchProgress.objects.filter(report_id=obj.pk).first() if obj.pk else None
+        if progress is None:
+            return "–"
+        return (
+            f"{progress.next_passage:,} of {progress.passages:,} passages matched so far; "
+            "the next run goes on from there (a long report is matched in pieces)."
+        )
 
     @admin.display(description="flags to review")
     def flag_links(self, obj: Report) -> Any:
@@ -1289,6 +1303,14 @@ class FeedEntryAdmin(ReadOnlyAdmin):
 class MatcherStateAdmin(ReadOnlyAdmin):
     list_display = ["key", "version", "updated_at"]
     search_fields = ["key"]
+
+
+@admin.register(ReportMatchProgress)
+class ReportMatchProgressAdmin(ReadOnlyAdmin):
+    list_display = ["report", "next_passage", "passages", "matcher_version", "updated_at"]
+    list_select_related = ["report"]
+    search_fields = ["report__title"]
+    fields = ["report", "next_passage", "passages", "matcher_version", "text_hash", "updated_at"]
 
 
 @admin.register(ClaimEmbedding)

@@ -10,23 +10,29 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
+from claims import processing
 from claims.ingest.language import is_supported
 from claims.matching import (
     MATCHER_VERSION,
     MODEL_NAME,
     AliasEntry,
     ClaimDoc,
+    ClaimMatch,
     Matcher,
     build_matcher,
     claim_content_hash,
     claim_embedding_text,
     default_encoder,
+    hits_from_rows,
+    hits_to_rows,
+    merge_hits,
 )
 from claims.models import (
     Actor,
@@ -199,8 +205,8 @@ def language_supported(language: str) -> bool:
     return not language or is_supported(language)
 
 
-def proposals_for(matcher: Matcher, text: str, *, claim_ids: list[int] | None = None) -> list[FlagProposal]:
-    """The matcher's flags for a text, in storable form (suggested or strong only)."""
+def _proposals(matches: list[ClaimMatch]) -> list[FlagProposal]:
+    """Matches in storable form (suggested or strong only)."""
     return [
         FlagProposal(
             claim_id=int(m.claim_id),
@@ -210,11 +216,41 @@ def proposals_for(matcher: Matcher, text: str, *, claim_ids: list[int] | None = 
             matched_actors=m.actors,
             matched_terms=m.terms,
         )
-        for m in matcher.match(text, claim_ids=claim_ids)
+        for m in matches
         if m.tier is not None
     ]
 
 
-def match_report(report: Report) -> tuple[list[FlagProposal], str]:
+def proposals_for(matcher: Matcher, text: str, *, claim_ids: list[int] | None = None) -> list[FlagProposal]:
+    """The matcher's flags for a text, in storable form (suggested or strong only)."""
+    return _proposals(matcher.match(text, claim_ids=claim_ids))
+
+
+@dataclass(frozen=True)
+class ReportMatch:
+    """What one run matching a report got to: its flags once the whole text is
+    done (``proposals``), else how far it got, with the hits so far to store."""
+
+    matcher_version: str
+    proposals: list[FlagProposal] | None
+    next_passage: int
+    passages: int
+    hits: list = field(default_factory=list)  # hits_to_rows form, when not done
+
+
+def match_report(report: Report, *, until: float | None = None) -> ReportMatch:
+    """Match a report's passages, going on from where earlier runs stopped
+    (``processing.report_progress``), until the ``time.monotonic()`` deadline
+    ``until`` if given. Only reads the database."""
     matcher = current_matcher()
-    return proposals_for(matcher, f"{report.title}\n\n{report.text}"), matcher_version(matcher)
+    version = matcher_version(matcher)
+    text = f"{report.title}\n\n{report.text}"
+    progress = processing.report_progress(report=report, matcher_version=version)
+    scan = matcher.scan(text, start=progress.next_passage if progress else 0, until=until)
+    if progress is None and scan.done:  # the usual case: the whole report in one run
+        hits = scan.best(floor=matcher.thresholds.suggest)
+    else:
+        hits = merge_hits(hits_from_rows(progress.hits) if progress else {}, scan.hits)
+    if not scan.done:
+        return ReportMatch(version, None, scan.next, scan.total, hits_to_rows(hits))
+    return ReportMatch(version, _proposals(matcher.explain(text, hits, context=scan.context)), scan.next, scan.total)

@@ -664,6 +664,27 @@ class Flag(TimeStamped):
         return f"{self.report_id} ↔ {self.claim_id} ({self.tier}, {self.score:.2f})"
 
 
+class ReportMatchProgress(models.Model):
+    """How far matching a long report has got. A task run matches passages
+    for a bounded time (REPORT_MATCH_SECONDS), then stores what it found here
+    and sends the report to the back of the queue for the next run, so one
+    long document never holds a worker for long (claims.processing). Valid
+    only for the text and matcher version it was made with; deleted when the
+    report is done."""
+
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, primary_key=True, related_name="match_progress")
+    text_hash = models.CharField(max_length=64)
+    matcher_version = models.CharField(max_length=64)
+    next_passage = models.PositiveIntegerField(help_text="The first passage not matched yet.")
+    passages = models.PositiveIntegerField(help_text="How many passages the text has.")
+    # Each claim's best passages so far: [claim id, score, start, end] rows.
+    hits = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"report {self.report_id}: {self.next_passage} of {self.passages} passages"
+
+
 class MatcherState(models.Model):
     """A counter workers compare with the one they loaded: bumped whenever a
     claim, an alias or an incident the index is built from changes, so every

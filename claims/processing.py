@@ -6,6 +6,11 @@ often it was tried and who holds it is in the Report row: a task takes a
 update, counting the attempt before any work starts. A worker that dies leaves
 an expired lease that the sweep re-enqueues; a report that has used up its
 attempts is marked FAILED with its error, visible in the admin and retryable.
+
+A run matches for a bounded time (REPORT_MATCH_SECONDS). A long report is
+matched in pieces: each run stores how far it got (``report_progress_save``)
+and the report goes to the back of the queue, so it never holds a worker for
+long and the reports behind it are not kept waiting.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from claims import webhooks
-from claims.models import Flag, Report
+from claims.models import Flag, Report, ReportMatchProgress
 
 logger = logging.getLogger(__name__)
 
@@ -164,16 +169,58 @@ def flags_store(*, report: Report, proposals: Iterable[FlagProposal], matcher_ve
     return counts
 
 
+def _still_leased(report: Report):
+    """The report's row, locked, if this attempt still holds its lease."""
+    return Report.objects.select_for_update().filter(
+        pk=report.pk, status=Report.Status.PROCESSING, attempts=report.attempts
+    )
+
+
+def report_progress(*, report: Report, matcher_version: str) -> ReportMatchProgress | None:
+    """How far earlier runs got matching this report, if they matched its
+    current text with this matcher version (else it starts again)."""
+    return ReportMatchProgress.objects.filter(
+        report=report, text_hash=report.text_hash or "", matcher_version=matcher_version
+    ).first()
+
+
+def report_progress_save(*, report: Report, matcher_version: str, next_passage: int, passages: int, hits: list) -> bool:
+    """Store how far this run got and give the report back to the queue
+    (PENDING) for the next run to go on from ``next_passage``. The run made
+    progress, so the report's attempts start again: a piece that keeps
+    failing still fails the report after REPORT_MAX_ATTEMPTS, and every run
+    that succeeds gets further, so a report is done in a bounded number of
+    runs. Only if this attempt still holds the lease (returns whether it
+    did): a slower duplicate stores nothing, and the next run, starting from
+    the stored passage, counts no passage twice."""
+    with transaction.atomic():
+        still_ours = _still_leased(report)
+        if not still_ours.exists():
+            return False
+        ReportMatchProgress.objects.update_or_create(
+            report=report,
+            defaults={
+                "text_hash": report.text_hash or "",
+                "matcher_version": matcher_version,
+                "next_passage": next_passage,
+                "passages": passages,
+                "hits": hits,
+            },
+        )
+        still_ours.update(status=Report.Status.PENDING, attempts=0, lease_expires_at=None, last_error="")
+        _history(Report, [report.pk], f"matching: {next_passage:,} of {passages:,} passages matched, continuing")
+    return True
+
+
 def report_complete(*, report: Report, proposals: Sequence[FlagProposal], matcher_version: str) -> dict[str, int]:
     """Store the flags and mark the report PROCESSED, in one transaction, only
     if this attempt still holds the lease (a slower duplicate changes nothing)."""
     with transaction.atomic():
-        still_ours = Report.objects.select_for_update().filter(
-            pk=report.pk, status=Report.Status.PROCESSING, attempts=report.attempts
-        )
+        still_ours = _still_leased(report)
         if not still_ours.exists():
             return {"created": 0, "updated": 0, "kept_reviewed": 0}
         counts = flags_store(report=report, proposals=proposals, matcher_version=matcher_version)
+        ReportMatchProgress.objects.filter(report=report).delete()
         still_ours.update(
             status=Report.Status.PROCESSED,
             lease_expires_at=None,

@@ -5,9 +5,11 @@ and the queue only carries pointers. See claims.processing for the guarantees.""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
@@ -16,6 +18,9 @@ from claims import processing
 logger = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+# A report whose run reached the soft time limit this many times since its
+# last progress is failed rather than tried again.
+TIMEOUT_ATTEMPTS = 2
 
 
 def enqueue_report_matching(report_ids: Iterable[int]) -> None:
@@ -63,11 +68,16 @@ def match_report(self, report_id: int) -> None:
 
     Guarantees: the attempt is counted before work starts; a re-run or a
     duplicate message changes nothing (lease + one flag per pair, reviewed
-    flags untouched); database outages are retried with backoff; any other
-    error is recorded on the report in words (the traceback is logged), and
-    the report is retried until its attempts are used up, then marked FAILED."""
+    flags untouched); a run matches for at most REPORT_MATCH_SECONDS from its
+    start, and a long report is done in pieces, each run storing its progress
+    and sending the report to the back of the queue; database outages are
+    retried with backoff; any other error is recorded on the report in words
+    (the traceback is logged), and the report is retried until its attempts
+    are used up, then marked FAILED. A run cut short by the time limit is
+    retried once."""
     from claims import matcher_runtime
 
+    started = time.monotonic()
     report = processing.report_lease(report_id=report_id)
     if report is None:
         return
@@ -75,9 +85,39 @@ def match_report(self, report_id: int) -> None:
         if not matcher_runtime.language_supported(report.language):
             processing.report_mark_unsupported_language(report=report)
             return
-        proposals, version = matcher_runtime.match_report(report)
-        counts = processing.report_complete(report=report, proposals=proposals, matcher_version=version)
+        # In-process (no broker) there is no queue to share: all in one go.
+        until = None if self.request.is_eager else started + settings.REPORT_MATCH_SECONDS
+        matched = matcher_runtime.match_report(report, until=until)
+        if matched.proposals is None:
+            saved = processing.report_progress_save(
+                report=report,
+                matcher_version=matched.matcher_version,
+                next_passage=matched.next_passage,
+                passages=matched.passages,
+                hits=matched.hits,
+            )
+            if saved:
+                enqueue_report_matching([report_id])
+            logger.info("report %s: %d of %d passages matched", report_id, matched.next_passage, matched.passages)
+            return
+        counts = processing.report_complete(
+            report=report, proposals=matched.proposals, matcher_version=matched.matcher_version
+        )
         logger.info("report %s matched: %s", report_id, counts)
+    except SoftTimeLimitExceeded:
+        logger.exception("report %s: matching stopped at the soft time limit (attempt %s)", report_id, report.attempts)
+        # A run stops itself well before the limit, so one that reached it
+        # met an overloaded worker or a slow index build: worth one more try,
+        # not five of a minute each.
+        again = report.attempts < TIMEOUT_ATTEMPTS and not self.request.is_eager
+        countdown = min(2**report.attempts, 60)
+        _release_quietly(
+            report,
+            f"Matching took longer than the time limit ({settings.CELERY_TASK_SOFT_TIME_LIMIT} s) and was stopped",
+            f"it will be retried once, in about {countdown} s" if again else None,
+        )
+        if again:
+            match_report.apply_async((report_id,), countdown=countdown)
     except TRANSIENT_ERRORS:
         logger.warning("report %s: the database failed while matching; retrying", report_id, exc_info=True)
         _release_quietly(report, "The database could not be reached while matching", "it will be retried shortly")

@@ -28,6 +28,7 @@ from claims.models import (
     MatcherState,
     Position,
     Report,
+    ReportMatchProgress,
     ReviewStatus,
     Stance,
     Submission,
@@ -46,7 +47,16 @@ CLAIMS_ADMINS = sorted(
 )
 ADMIN_IDS = [model._meta.model_name for model, _ in CLAIMS_ADMINS]
 # The matcher's output and what arrived are records, not things to type in.
-NOT_ADDABLE = {Flag, Submission, FeedEntry, MatcherState, ClaimEmbedding, WebhookDelivery, WorkerHeartbeat}
+NOT_ADDABLE = {
+    Flag,
+    Submission,
+    FeedEntry,
+    MatcherState,
+    ReportMatchProgress,
+    ClaimEmbedding,
+    WebhookDelivery,
+    WorkerHeartbeat,
+}
 
 
 def url(model, view, *args):
@@ -117,6 +127,9 @@ def populate(n, *, research_team=None):
         feed = Feed.objects.create(name=f"Feed {report.pk}", url=f"https://example.org/{report.pk}.rss", team=checkers)
         FeedEntry.objects.create(feed=feed, guid=f"entry-{report.pk}", report=report)
         MatcherState.objects.create(key=f"claims-{report.pk}", version=report.pk)
+        ReportMatchProgress.objects.create(
+            report=report, text_hash=report.text_hash, matcher_version="v", next_passage=32, passages=100
+        )
         api_key_create(team=checkers, user=member, name=f"key {report.pk}")
         Follow.objects.create(team=checkers, claim=claim)
         webhook = Webhook.objects.create(team=checkers, url=f"https://hooks.example.org/{report.pk}", secret="s")

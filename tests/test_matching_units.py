@@ -354,3 +354,20 @@ def test_explaining_hits_leaves_out_a_claim_the_matcher_no_longer_has():
     assert [m.claim_id for m in matcher.explain(text, {**hits, 99: [(0.99, 0, 10)]})] == [
         m.claim_id for m in matcher.match(text)
     ]
+
+
+def test_a_long_text_matched_in_pieces_is_split_into_passages_once(monkeypatch):
+    from claims.matching import matcher as matcher_module
+
+    calls = []
+    split = matcher_module.passage_windows
+    monkeypatch.setattr(matcher_module, "passage_windows", lambda *a: calls.append(1) or split(*a))
+    monkeypatch.setattr(matcher_module, "_long_windows", {})
+    matcher = Matcher(CLAIMS, thresholds=Thresholds(0.05, 0.5))
+    text = _long_text() * 60  # over LONG_TEXT characters
+    assert len(text) > matcher_module.LONG_TEXT
+    first = matcher.scan(text, until=0.0)
+    matcher.scan(text, start=first.next, until=0.0)
+    matcher.scan("A short report about chlorine.")
+    matcher.scan(text, start=first.next, until=0.0)
+    assert len(calls) == 2  # the long text once, the short one once

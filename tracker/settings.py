@@ -272,6 +272,12 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # expired lease means the worker died and the sweep may re-enqueue the report.
 REPORT_LEASE_SECONDS = env.int("REPORT_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
 REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=5)
+# A matching run stops after this many seconds from its start and leaves the
+# rest of a long report to the next run, at the back of the queue, so one
+# upload never holds a worker for long. Well below the soft time limit: the
+# run's start includes loading the report and, after a record change,
+# rebuilding the claim index.
+REPORT_MATCH_SECONDS = env.int("REPORT_MATCH_SECONDS", default=max(1, CELERY_TASK_SOFT_TIME_LIMIT // 3))
 # A PENDING report whose task was sent this long ago and never started is sent again.
 REPORT_REQUEUE_SECONDS = env.int("REPORT_REQUEUE_SECONDS", default=300)
 

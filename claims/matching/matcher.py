@@ -34,6 +34,11 @@ POOL_MIN_RELATIVE = 0.2
 COSINE_BLOCK = 32
 # Best passages kept per claim for the explanation.
 PASSAGES_SHOWN = 3
+# Splitting a long text into passages takes a while (1.5 s for 5.6 MB on the
+# development machine). A long text matched in pieces is split once per
+# process, not once per piece: the last few long texts' windows are kept.
+LONG_TEXT = 100_000  # characters
+LONG_TEXTS_KEPT = 2
 
 
 @dataclass
@@ -224,11 +229,11 @@ class Matcher:
         """Each passage of ``text`` with its candidate claims and their features.
         With ``claim_ids``, only those claims are scored (the archive direction:
         a new claim against candidate reports)."""
-        return self._candidates(passage_windows(text, self.max_passage_words), claim_ids)[0]
+        return self._candidates(_windows(text, self.max_passage_words), claim_ids)[0]
 
     def _candidates(
         self,
-        windows: tuple[list[Passage], list[Passage], list[range]],
+        windows: Windows,
         claim_ids: Iterable[str | int] | None,
         start: int = 0,
         until: float | None = None,
@@ -315,7 +320,7 @@ class Matcher:
         or, with ``until`` (a ``time.monotonic()`` deadline), blocks of them
         until it has passed. A long text is matched in pieces by scanning on
         from each ``Scan.next``, merging the hits, and explaining them."""
-        windows = passage_windows(text, self.max_passage_words)
+        windows = _windows(text, self.max_passage_words)
         per_passage, stopped = self._candidates(windows, claim_ids, start, until)
         context = {(pc.passage.start, pc.passage.end): PassageContext(pc.units, pc.mentions) for pc in per_passage}
         ids, rows = self._best_passages(per_passage)
@@ -432,6 +437,22 @@ class Matcher:
                     actors.setdefault(at, {"actor_id": m.actor_id, "alias": m.alias, "start": at})
         match.terms = list(terms)
         match.actors = [actors[s] for s in sorted(actors)]
+
+
+Windows = tuple[list[Passage], list[Passage], list[range]]
+_long_windows: dict[tuple[str, int], Windows] = {}
+
+
+def _windows(text: str, max_words: int) -> Windows:
+    """``passage_windows``, kept for the last few long texts."""
+    if len(text) < LONG_TEXT:
+        return passage_windows(text, max_words)
+    key = (text, max_words)
+    windows = _long_windows.pop(key, None) or passage_windows(text, max_words)
+    _long_windows[key] = windows  # the most recent last
+    while len(_long_windows) > LONG_TEXTS_KEPT:
+        del _long_windows[next(iter(_long_windows))]
+    return windows
 
 
 def _top(values: np.ndarray, k: int, floor: float | None = None) -> np.ndarray:

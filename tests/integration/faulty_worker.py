@@ -24,10 +24,10 @@ POISON_MARKER = "POISON-9f3c"
 _match_report = matcher_runtime.match_report
 
 
-def _crashing_match_report(report):
+def _crashing_match_report(report, **options):
     if POISON_MARKER in report.text:
         os.kill(os.getpid(), signal.SIGKILL)
-    return _match_report(report)
+    return _match_report(report, **options)
 
 
 matcher_runtime.match_report = _crashing_match_report

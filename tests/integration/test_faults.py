@@ -35,7 +35,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from claims import services
-from claims.models import Report, Submission, WorkerHeartbeat
+from claims.models import Report, ReportMatchProgress, Submission, WorkerHeartbeat
 from claims.tasks import heartbeat, match_report, sweep_reports
 from tests.harness import ROOT, ApiServer, PostgresServer, RedisServer, Worker, celery_app_on, wait_for
 from tests.integration import bookkeeping
@@ -244,6 +244,60 @@ def test_a_poison_report_fails_after_bounded_attempts_without_blocking_the_queue
     assert not report.flags.exists()
     assert crashes >= max_attempts  # each attempt really killed its process
     bookkeeping.assert_exactly_once(counts)
+
+
+# --- 7. one long upload ---------------------------------------------------------------------------
+
+
+def _long_text(megabytes: float) -> str:
+    """One article of plain sentences (no headlines: it is not split into
+    several), with a sentence on a demo claim near its end."""
+    filler = "the council heard that delegates discussed the agenda item at length and noted the report of the "
+    words = (filler + "mission on the border town and the village before the session closed").split()
+    sentences, size, i = [], 0, 0
+    while size < megabytes * 1_000_000:
+        sentence = f"Item {i}: " + " ".join(words[(i + k) % len(words)] for k in range(18)) + "."
+        sentences.append(sentence)
+        size, i = size + len(sentence) + 1, i + 1
+    sentences[-40] = "Damascus denies that the Syrian government carried out chlorine attacks in Syria."
+    return "[long upload] " + " ".join(sentences)
+
+
+def test_a_long_upload_is_matched_in_bounded_runs_while_the_reports_behind_it_finish(
+    demo_claims, own_redis, workers, settings, capsys
+):
+    """One worker process, so a report that held it would hold every other.
+    Each run matches for REPORT_MATCH_SECONDS (1 s here) and sends the long
+    report to the back of the queue: the reports behind it are matched after
+    its first piece, not after all of it, and it still gets the flags that
+    matching it in one go gives."""
+    env = {"REPORT_MATCH_SECONDS": "1", "CELERY_TASK_SOFT_TIME_LIMIT": "6", "CELERY_TASK_TIME_LIMIT": "8",
+           "REPORT_LEASE_SECONDS": "12"}  # fmt: skip
+    demo = list(Report.objects.exclude(status=Report.Status.CITED).values_list("pk", flat=True))
+    [long] = _submit([_long_text(2.5)])  # about 12,000 passages: a few seconds in one go
+    others = _submit(_texts("behind-the-long-one", 30))  # queued behind it
+    worker = Worker(broker_url=own_redis.url(), queues="reports", concurrency=1, **env)
+    workers.append(worker)
+    started = time.monotonic()
+    worker.start()
+    wait_for(lambda: _settled(others + demo), timeout=60, interval=0.2, what="the reports behind the long one")
+    others_done = time.monotonic() - started
+    long_then = Report.objects.values_list("status", flat=True).get(pk=long)
+    wait_for(lambda: _settled([long]), timeout=120, interval=0.5, what="the long report")
+    long_done = time.monotonic() - started
+    report = Report.objects.get(pk=long)
+    reasons = report.history.values_list("history_change_reason", flat=True)
+    runs = sum("passages matched, continuing" in (reason or "") for reason in reasons) + 1
+    counts = bookkeeping.count([long, *others, *demo])
+    _report(capsys, "long_upload", long_chars=len(report.text), long_status=report.status, long_pieces=runs,
+            others=len(others), others_done_s=round(others_done, 1), long_when_others_done=long_then,
+            long_done_s=round(long_done, 1), long_error=report.last_error or "-", **counts)  # fmt: skip
+    assert report.status == Report.Status.PROCESSED, report.last_error
+    assert runs >= 3  # matched in pieces, not in one run
+    assert long_then in UNFINISHED  # still being matched when the others were done
+    assert report.flags.exists()  # the claim near its end was found
+    bookkeeping.assert_exactly_once(counts)  # the flags of one go, for it and the others
+    assert not ReportMatchProgress.objects.filter(report=report).exists()
 
 
 # --- 6. concurrent duplicates -------------------------------------------------------------------
