@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
@@ -25,14 +25,12 @@ from claims.matching import (
     AliasEntry,
     ClaimDoc,
     ClaimMatch,
+    Hits,
     Matcher,
     build_matcher,
     claim_content_hash,
     claim_embedding_text,
     default_encoder,
-    hits_from_rows,
-    hits_to_rows,
-    merge_hits,
 )
 from claims.models import (
     Actor,
@@ -235,13 +233,14 @@ class ReportMatch:
     proposals: list[FlagProposal] | None
     next_passage: int
     passages: int
-    hits: list = field(default_factory=list)  # hits_to_rows form, when not done
+    hits: bytes = b""  # Hits.to_bytes(), when not done
 
 
 def match_report(report: Report, *, until: float | None = None) -> ReportMatch:
     """Match a report's passages, going on from where earlier runs stopped
     (``processing.report_progress``), until the ``time.monotonic()`` deadline
-    ``until`` if given. Only reads the database."""
+    ``until`` if given. Stores nothing of the report's: the task hands the
+    result to ``processing``."""
     matcher = current_matcher()
     version = matcher_version(matcher)
     text = f"{report.title}\n\n{report.text}"
@@ -250,7 +249,8 @@ def match_report(report: Report, *, until: float | None = None) -> ReportMatch:
     if progress is None and scan.done:  # the usual case: the whole report in one run
         hits = scan.best(floor=matcher.thresholds.suggest)
     else:
-        hits = merge_hits(hits_from_rows(progress.hits) if progress else {}, scan.hits)
-    if not scan.done:
-        return ReportMatch(version, None, scan.next, scan.total, hits_to_rows(hits))
+        table = Hits.from_bytes(progress.hits).merge(scan.table()) if progress else scan.table()
+        if not scan.done:
+            return ReportMatch(version, None, scan.next, scan.total, table.to_bytes())
+        hits = table.best(floor=matcher.thresholds.suggest)
     return ReportMatch(version, _proposals(matcher.explain(text, hits, context=scan.context)), scan.next, scan.total)

@@ -677,8 +677,9 @@ class ReportMatchProgress(models.Model):
     matcher_version = models.CharField(max_length=64)
     next_passage = models.PositiveIntegerField(help_text="The first passage not matched yet.")
     passages = models.PositiveIntegerField(help_text="How many passages the text has.")
-    # Each claim's best passages so far: [claim id, score, start, end] rows.
-    hits = models.JSONField(default=list)
+    # Each claim's best passages so far (claims.matching.Hits, as bytes: a long
+    # report's passages score most claims, a few MB with 100k claims).
+    hits = models.BinaryField()
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

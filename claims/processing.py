@@ -184,7 +184,9 @@ def report_progress(*, report: Report, matcher_version: str) -> ReportMatchProgr
     ).first()
 
 
-def report_progress_save(*, report: Report, matcher_version: str, next_passage: int, passages: int, hits: list) -> bool:
+def report_progress_save(
+    *, report: Report, matcher_version: str, next_passage: int, passages: int, hits: bytes
+) -> bool:
     """Store how far this run got and give the report back to the queue
     (PENDING) for the next run to go on from ``next_passage``. The run made
     progress, so the report's attempts start again: a piece that keeps

@@ -18,8 +18,8 @@ from claims import processing
 logger = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
-# A report whose run reached the soft time limit this many times since its
-# last progress is failed rather than tried again.
+# A run that reaches the soft time limit on this attempt of a report (counted
+# since its last piece was stored) fails it rather than trying again.
 TIMEOUT_ATTEMPTS = 2
 
 
@@ -89,16 +89,7 @@ def match_report(self, report_id: int) -> None:
         until = None if self.request.is_eager else started + settings.REPORT_MATCH_SECONDS
         matched = matcher_runtime.match_report(report, until=until)
         if matched.proposals is None:
-            saved = processing.report_progress_save(
-                report=report,
-                matcher_version=matched.matcher_version,
-                next_passage=matched.next_passage,
-                passages=matched.passages,
-                hits=matched.hits,
-            )
-            if saved:
-                enqueue_report_matching([report_id])
-            logger.info("report %s: %d of %d passages matched", report_id, matched.next_passage, matched.passages)
+            _continue_later(report, matched)
             return
         counts = processing.report_complete(
             report=report, proposals=matched.proposals, matcher_version=matched.matcher_version
@@ -135,6 +126,20 @@ def match_report(self, report_id: int) -> None:
         _release_quietly(report, f"Matching failed on an unexpected error ({_short(exc)})", retry)
         if report.attempts < settings.REPORT_MAX_ATTEMPTS and not self.request.is_eager:
             match_report.apply_async((report_id,), countdown=countdown)
+
+
+def _continue_later(report, matched) -> None:
+    """Store how far this run got; the report goes to the back of the queue."""
+    saved = processing.report_progress_save(
+        report=report,
+        matcher_version=matched.matcher_version,
+        next_passage=matched.next_passage,
+        passages=matched.passages,
+        hits=matched.hits,
+    )
+    if saved:
+        enqueue_report_matching([report.pk])
+    logger.info("report %s: %d of %d passages matched", report.pk, matched.next_passage, matched.passages)
 
 
 def _short(exc: BaseException) -> str:

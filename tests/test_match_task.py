@@ -145,7 +145,7 @@ def test_a_report_within_the_budget_is_matched_in_one_run_and_stores_no_progress
 def test_progress_made_from_another_text_is_not_used(settings, long_report, resent, django_capture_on_commit_callbacks):
     settings.REPORT_MATCH_SECONDS = 0
     _run(long_report, django_capture_on_commit_callbacks)
-    ReportMatchProgress.objects.filter(report=long_report).update(text_hash="0" * 64, next_passage=10_000, hits=[])
+    ReportMatchProgress.objects.filter(report=long_report).update(text_hash="0" * 64, next_passage=10_000, hits=b"")
     settings.REPORT_MATCH_SECONDS = 60
     _run(long_report, django_capture_on_commit_callbacks)  # starts again, from the first passage
     assert long_report.status == Report.Status.PROCESSED
@@ -155,9 +155,7 @@ def test_progress_made_from_another_text_is_not_used(settings, long_report, rese
 def test_a_run_that_lost_its_lease_stores_no_progress(long_report):
     leased = processing.report_lease(report_id=long_report.pk)
     Report.objects.filter(pk=long_report.pk).update(attempts=2)  # another worker took it over
-    saved = processing.report_progress_save(
-        report=leased, matcher_version="v", next_passage=32, passages=200, hits=[[1, 0.9, 0, 10]]
-    )
+    saved = processing.report_progress_save(report=leased, matcher_version="v", next_passage=32, passages=200, hits=b"")
     assert saved is False
     assert not ReportMatchProgress.objects.exists()
 

@@ -4,6 +4,7 @@ thresholds, the index and the lexical scorer. No database, no embeddings."""
 import json
 import time
 
+import numpy as np
 import pytest
 
 from claims.matching import (
@@ -11,13 +12,11 @@ from claims.matching import (
     AliasEntry,
     ClaimDoc,
     ClaimMatch,
+    Hits,
     Matcher,
     Thresholds,
     ThresholdsError,
-    hits_from_rows,
-    hits_to_rows,
     load_thresholds,
-    merge_hits,
 )
 from claims.matching.aliases import AliasIndex
 from claims.matching.evaluation import (
@@ -304,15 +303,15 @@ def _long_text() -> str:
 
 def _in_pieces(matcher: Matcher, text: str) -> tuple[list[ClaimMatch], int]:
     """Scan with a deadline already passed (one block of passages per scan),
-    keeping the hits as JSON between pieces as the task does, then explain."""
-    stored, start, pieces = "[]", 0, 0
+    keeping the hits as bytes between pieces as the task does, then explain."""
+    stored, start, pieces = None, 0, 0
     while True:
         scan = matcher.scan(text, start=start, until=0.0)
         assert scan.next > start  # every scan gets on, however little time it had
-        stored = json.dumps(hits_to_rows(merge_hits(hits_from_rows(json.loads(stored)), scan.hits)))
-        start, pieces = scan.next, pieces + 1
+        table = Hits.from_bytes(stored).merge(scan.table()) if stored is not None else scan.table()
+        stored, start, pieces = table.to_bytes(), scan.next, pieces + 1
         if scan.done:
-            return matcher.explain(text, hits_from_rows(json.loads(stored))), pieces
+            return matcher.explain(text, table.best(floor=matcher.thresholds.suggest)), pieces
 
 
 @pytest.mark.parametrize("aliases", [[], ALIASES])
@@ -335,22 +334,33 @@ def test_a_scan_stops_at_its_deadline_after_whole_blocks_and_without_one_scans_a
     rest = matcher.scan(text, start=total - 3, until=0.0)
     assert (rest.next, rest.total, rest.done) == (total, total, True)
     whole = matcher.scan(text, until=time.monotonic() + 60)
-    assert whole.done and whole.hits == matcher.scan(text).hits
+    assert whole.done and whole.best() == matcher.scan(text).best()
+
+
+def _hits(rows: list[tuple[int, float, int, int]]) -> Hits:
+    return Hits.of(np.array(rows, dtype=Hits.ROW))
 
 
 def test_merging_hits_keeps_each_claims_best_passages_and_counts_a_passage_once():
-    first = {1: [(0.9, 0, 10), (0.2, 50, 60)], 2: [(0.4, 0, 10)]}
-    second = {1: [(0.5, 100, 110), (0.5, 90, 95), (0.1, 120, 130)], 3: [(0.3, 90, 95)]}
-    merged = merge_hits(first, second)
-    assert merged == {1: [(0.9, 0, 10), (0.5, 90, 95), (0.5, 100, 110)], 2: [(0.4, 0, 10)], 3: [(0.3, 90, 95)]}
-    assert merge_hits(merged, second) == merged  # a piece merged twice (a re-run) changes nothing
-    assert hits_from_rows(json.loads(json.dumps(hits_to_rows(merged)))) == merged
+    first = _hits([(1, 0.9, 0, 10), (1, 0.2, 50, 60), (2, 0.4, 0, 10)])
+    second = _hits([(1, 0.5, 100, 110), (1, 0.5, 90, 95), (1, 0.1, 120, 130), (3, 0.3, 90, 95)])
+    merged = first.merge(second)
+    expected = {1: [(0.9, 0, 10), (0.5, 90, 95), (0.5, 100, 110)], 2: [(0.4, 0, 10)], 3: [(0.3, 90, 95)]}
+    assert merged.best() == expected
+    assert merged.best(floor=0.35) == {1: expected[1], 2: expected[2]}
+    assert merged.merge(second).best() == expected  # a piece merged twice (a re-run) changes nothing
+    assert Hits.from_bytes(memoryview(merged.to_bytes())).best() == expected  # as PostgreSQL hands it back
+
+
+def test_a_scan_of_claims_with_text_ids_is_not_stored_in_pieces():
+    with pytest.raises(TypeError, match="integer claim ids"):
+        Matcher([ClaimDoc("c1", "Wombats", "Wombats shelter animals.")]).scan("Wombats shelter animals.").table()
 
 
 def test_explaining_hits_leaves_out_a_claim_the_matcher_no_longer_has():
     matcher = Matcher(CLAIMS, ALIASES, thresholds=Thresholds(0.05, 0.5))
     text = _long_text()
-    hits = matcher.scan(text).hits
+    hits = matcher.scan(text).best()
     assert [m.claim_id for m in matcher.explain(text, {**hits, 99: [(0.99, 0, 10)]})] == [
         m.claim_id for m in matcher.match(text)
     ]

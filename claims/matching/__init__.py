@@ -20,12 +20,10 @@ from claims.matching.embeddings import (
 )
 from claims.matching.matcher import (
     MATCHER_VERSION,
+    Hits,
     Matcher,
     Scan,
     build_matcher,
-    hits_from_rows,
-    hits_to_rows,
-    merge_hits,
 )
 from claims.matching.scorer import (
     BM25_ONLY,
@@ -49,6 +47,7 @@ __all__ = [
     "ClaimDoc",
     "ClaimMatch",
     "Encoder",
+    "Hits",
     "Matcher",
     "MiniLMEncoder",
     "Scan",
@@ -59,10 +58,7 @@ __all__ = [
     "claim_content_hash",
     "claim_embedding_text",
     "default_encoder",
-    "hits_from_rows",
-    "hits_to_rows",
     "load_scorer",
     "load_thresholds",
-    "merge_hits",
     "semantic_available",
 ]

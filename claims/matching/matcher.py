@@ -64,17 +64,71 @@ class PassageContext:
     mentions: list[ActorMention]
 
 
+class Hits:
+    """Each claim's best passages in a text (at most PASSAGES_SHOWN, best
+    first; among equal scores the earlier passage), as rows of (claim id,
+    score, start, end) grouped by claim. What matching a long text in pieces
+    carries from one piece to the next: ``merge`` folds a piece's hits in (a
+    passage scanned twice counts once, so a re-run changes nothing),
+    ``to_bytes`` and ``from_bytes`` store it, and ``Matcher.explain`` of the
+    merged hits' ``best`` gives exactly what matching the text in one go
+    gives. Arrays, not dicts: a long report's passages score most of 100k
+    claims. Integer claim ids (the database's) only."""
+
+    ROW = np.dtype([("claim", "<i8"), ("score", "<f8"), ("start", "<i8"), ("end", "<i8")])
+
+    def __init__(self, rows: np.ndarray):
+        self.rows = rows  # sorted and pruned (see ``of``)
+
+    @classmethod
+    def of(cls, rows: np.ndarray) -> Hits:
+        if not len(rows):
+            return cls(rows)
+        rows = rows[np.lexsort((rows["start"], -rows["score"], rows["claim"]))]
+        # Windows start at distinct sentences: (claim, start) is one hit, and
+        # the same hit from two scans has the same score, so they are adjacent.
+        repeat = (rows["claim"][1:] == rows["claim"][:-1]) & (rows["start"][1:] == rows["start"][:-1])
+        rows = rows[np.r_[True, ~repeat]]
+        position = np.arange(len(rows))
+        first = np.r_[True, rows["claim"][1:] != rows["claim"][:-1]]
+        return cls(rows[position - np.maximum.accumulate(np.where(first, position, 0)) < PASSAGES_SHOWN])
+
+    def merge(self, other: Hits) -> Hits:
+        return Hits.of(np.concatenate([self.rows, other.rows]))
+
+    def to_bytes(self) -> bytes:
+        return self.rows.tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes | memoryview) -> Hits:
+        return cls(np.frombuffer(data, dtype=cls.ROW).copy())
+
+    def best(self, *, floor: float = -np.inf) -> dict[str | int, list[Hit]]:
+        """The hits of the claims whose best passage scores at least ``floor``."""
+        claims = self.rows["claim"]
+        first = np.flatnonzero(np.r_[True, claims[1:] != claims[:-1]]) if len(claims) else np.zeros(0, np.int64)
+        bounds = np.r_[first, len(claims)]
+        out: dict[str | int, list[Hit]] = {}
+        for g in np.flatnonzero(self.rows["score"][first] >= floor).tolist():
+            group = self.rows[bounds[g] : bounds[g + 1]]
+            out[int(group["claim"][0])] = list(
+                zip(group["score"].tolist(), group["start"].tolist(), group["end"].tolist(), strict=True)
+            )
+        return out
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
 class Scan:
     """What scoring some of a text's passages found: for each claim scored, its
     best passages (claim id -> up to PASSAGES_SHOWN hits, best first), and
     where to go on (``next``, a passage number; ``total`` once the whole text
-    is done). A long text can be matched in pieces, across processes, by
-    storing the ``hits`` and ``next`` of each piece, merging them
-    (``merge_hits``) and explaining the merged hits: ``Matcher.explain`` then
-    gives exactly what ``Matcher.match`` gives for the whole text at once.
+    is done). ``best`` gives them for ``Matcher.explain``; ``table`` as the
+    ``Hits`` a long text matched in pieces carries to its next piece.
 
     Kept as arrays (a report's passages score thousands of claims, of which
-    ``match`` explains a few dozen); ``hits`` builds the plain dict."""
+    ``match`` explains a few dozen)."""
 
     def __init__(
         self,
@@ -98,10 +152,6 @@ class Scan:
     def done(self) -> bool:
         return self.next >= self.total
 
-    @property
-    def hits(self) -> dict[str | int, list[Hit]]:
-        return self.best()
-
     def best(self, *, k: int | None = None, floor: float = -np.inf) -> dict[str | int, list[Hit]]:
         """The hits of the claims whose best passage scores at least ``floor``,
         best claim first (among equal scores the claim indexed first), the top ``k``."""
@@ -116,36 +166,14 @@ class Scan:
             out[self._ids[g]] = list(rows)
         return out
 
-
-def merge_hits(*parts: Mapping[str | int, Sequence[Sequence[float]]]) -> dict[str | int, list[Hit]]:
-    """Hits of several scans of one text, merged: each claim's best passages
-    over all of them (a passage scanned twice counts once)."""
-    merged: dict[str | int, dict[tuple[int, int], float]] = {}
-    for hits in parts:
-        for claim_id, claim_hits in hits.items():
-            best = merged.setdefault(claim_id, {})
-            for score, start, end in claim_hits:
-                best[int(start), int(end)] = float(score)
-    # Best first; among equal scores the earlier passage, as one scan orders them.
-    return {
-        claim_id: [(score, a, b) for (a, b), score in sorted(best.items(), key=lambda h: (-h[1], h[0]))][
-            :PASSAGES_SHOWN
-        ]
-        for claim_id, best in merged.items()
-    }
-
-
-def hits_to_rows(hits: Mapping[str | int, Sequence[Sequence[float]]]) -> list[list]:
-    """Hits as JSON-able rows, ``[claim id, score, start, end]`` (a JSON
-    object would turn integer claim ids into strings)."""
-    return [[claim_id, *hit] for claim_id, claim_hits in hits.items() for hit in claim_hits]
-
-
-def hits_from_rows(rows: Iterable[Sequence]) -> dict[str | int, list[Hit]]:
-    hits: dict[str | int, list[Hit]] = {}
-    for claim_id, score, start, end in rows:
-        hits.setdefault(claim_id, []).append((float(score), int(start), int(end)))
-    return hits
+    def table(self) -> Hits:
+        if not all(isinstance(i, int | np.integer) for i in self._ids):
+            raise TypeError("matching a text in pieces needs integer claim ids")
+        rows = np.empty(len(self._scores), dtype=Hits.ROW)
+        sizes = np.diff(np.r_[self._groups, len(self._scores)])
+        rows["claim"] = np.repeat(np.asarray(self._ids, dtype=np.int64), sizes)
+        rows["score"], rows["start"], rows["end"] = self._scores, self._starts, self._ends
+        return Hits.of(rows)
 
 
 class Matcher:
@@ -319,7 +347,8 @@ class Matcher:
         """Score the passages of ``text`` from number ``start`` on, all of them
         or, with ``until`` (a ``time.monotonic()`` deadline), blocks of them
         until it has passed. A long text is matched in pieces by scanning on
-        from each ``Scan.next``, merging the hits, and explaining them."""
+        from each ``Scan.next``, merging the ``Scan.table`` of each piece, and
+        explaining the merged hits."""
         windows = _windows(text, self.max_passage_words)
         per_passage, stopped = self._candidates(windows, claim_ids, start, until)
         context = {(pc.passage.start, pc.passage.end): PassageContext(pc.units, pc.mentions) for pc in per_passage}
