@@ -70,6 +70,13 @@ def synthetic_claims(n: int, rng: random.Random, words: list[str]) -> list[Claim
     ]
 
 
+def synthetic_record(claims: int, seed: int) -> tuple[random.Random, list[str], list[ClaimDoc]]:
+    """The seeded generator, the vocabulary and the synthetic claims the benchmarks share."""
+    rng = random.Random(seed)
+    words = vocabulary(rng)
+    return rng, words, synthetic_claims(claims, rng, words)
+
+
 def synthetic_report(rng: random.Random, words: list[str], claims: list[ClaimDoc], sentences: int) -> str:
     body = [sentence(rng, words, rng.randint(12, 30)) for _ in range(sentences)]
     body[rng.randrange(sentences)] = rng.choice(claims).text  # each report bears on one claim
@@ -84,9 +91,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    rng = random.Random(args.seed)
-    words = vocabulary(rng)
-    claims = synthetic_claims(args.claims, rng, words)
+    rng, words, claims = synthetic_record(args.claims, args.seed)
     reports = [synthetic_report(rng, words, claims, args.sentences) for _ in range(args.reports)]
 
     started = time.perf_counter()
