@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0005_webhook_delivery_next_attempt_at'),
+        ('claims', '0006_report_team_and_submission_link_title'),
     ]
 
     operations = [
