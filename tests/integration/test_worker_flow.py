@@ -174,7 +174,9 @@ def test_a_stance_accepted_through_the_api_reaches_the_workers_next_match(
     try:
 
         def actors_flagged(text: str) -> set[int]:
-            submission = services.submission_ingest(channel=Submission.Channel.API, raw=text.encode())
+            submission = services.report_submit(
+                channel=Submission.Channel.API, user=None, team=None, raw=text.encode(), content_type="text/plain"
+            ).submission
             wait_for(_settled, timeout=30, what="the report processed")
             flag = Flag.objects.get(report__in=submission.reports.all(), claim=claim)
             return {a["actor_id"] for a in flag.matched_actors}
