@@ -54,6 +54,7 @@ from claims.models import (
     Source,
     Stance,
     Submission,
+    SubmissionReport,
     Tag,
     Team,
     Webhook,
@@ -1016,22 +1017,32 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     @admin.display(description="reports")
     def report_links(self, obj: Submission) -> Any:
-        """Each report, and the title this submission gave it where the report has another."""
-        links = list(obj.report_links.select_related("report").order_by("pk"))
+        """Each report, and what this submission gave it where the report (as
+        stored, maybe by another submission) has something else."""
+        links = list(obj.report_links.select_related("report__source", "source").order_by("pk"))
         if not links:
             return "–"
         return format_html_join(
             ", ",
             '<a href="{}">{}</a>{}',
             (
-                (
-                    reverse("admin:claims_report_change", args=[link.report_id]),
-                    link.report,
-                    f" (sent as “{link.title}”)" if link.title and link.title != link.report.title else "",
-                )
+                (reverse("admin:claims_report_change", args=[link.report_id]), link.report, _sent_otherwise(link))
                 for link in links
             ),
         )
+
+
+def _sent_otherwise(link: SubmissionReport) -> str:
+    report = link.report
+    sent = [
+        f"“{link.title}”" if link.title and link.title != report.title else "",
+        link.url if link.url != report.url else "",
+        link.document_symbol if link.document_symbol != report.document_symbol else "",
+        f"source {link.source}" if link.source_id and link.source_id != report.source_id else "",
+        f"published {link.published_on}" if link.published_on and link.published_on != report.published_on else "",
+    ]
+    told = ", ".join(part for part in sent if part)
+    return f" (sent as {told})" if told else ""
 
 
 # --- stances and evidence: team submissions and their review --------------------------------

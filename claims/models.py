@@ -470,14 +470,22 @@ class Submission(models.Model):
 
 
 class SubmissionReport(models.Model):
-    """A report a submission brought, with the title this submission gave it:
-    for a duplicate, what its submitter sent, which the report (stored by an
-    earlier submission) does not show."""
+    """A report a submission brought, with what this submission gave it: its
+    title, url, symbol, source, date, and when. A team that reaches a report
+    only through its own submission (another team's submission stored the
+    text first, privately) is shown the report as this link has it, never
+    the stored row's metadata (``selectors.reports_for_display``)."""
 
     id = models.AutoField(primary_key=True)  # as Django created the table
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="report_links")
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="submission_links")
     title = models.CharField(max_length=500, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    document_symbol = models.CharField(max_length=100, blank=True)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    published_on = models.DateField(null=True, blank=True)
+    published_precision = models.CharField(max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         # The table Django created for the plain many-to-many field, kept.

@@ -8,9 +8,28 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    DateField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Field,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
 
 from claims.models import (
     Actor,
@@ -149,17 +168,46 @@ def evidence_visible_to(who: AnyUser | Access) -> QuerySet[Evidence]:
     return _reviewed_visible_to(Evidence.objects.all(), who)
 
 
-def _report_visible(access: Access, prefix: str = "") -> Q:
-    """A report is visible unless another fact-checking team's submission
-    stored it (``Report.team``): a team's reports are its own. Submitting the
-    same text later links the new submission to that report and shows the
-    submitter nothing of it: every read of reports and flags goes through here."""
-    team = f"{prefix}team"
+# --- reports as each team is shown them ---------------------------------------------------
+# A report is one row per text, stored by the first submission of it; who
+# reads it as stored is decided by that submission's team (``Report.team``):
+# no team or the research team, everyone; a fact-checking team, that team
+# (and researchers). A team whose own submission brought the same text later
+# reads it too, but as its submission sent it: the title, url, symbol,
+# source and date that the link (SubmissionReport) keeps, the link's time
+# as its creation, and no time of it or its flags earlier than that link, as
+# if it had been the first to submit it. A submission of no team or the
+# research team is such a link for every team. Every read of reports, flags
+# and what names a report (stances, the matrix, exports, ClaimReview,
+# webhooks, deletions) goes through these.
+
+
+def _public(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}team__isnull": True}) | Q(**{f"{prefix}team__kind": Team.Kind.RESEARCH})
+
+
+def _owns(access: Access, prefix: str = "") -> Q:
+    """The asker reads the report (at ``prefix``) as stored: public, or its own team's."""
+    return _public(prefix) | Q(**{f"{prefix}team_id__in": access.team_ids})
+
+
+def _links_in_sight(access: Access, report: Any) -> QuerySet[SubmissionReport]:
+    """The links through which the asker reaches ``report`` (an id or an
+    OuterRef): its own teams' submissions first, then public ones; oldest first."""
+    mine = Q(submission__team_id__in=access.team_ids)
     return (
-        Q(**{f"{team}__isnull": True})
-        | Q(**{f"{team}__kind": Team.Kind.RESEARCH})
-        | Q(**{f"{team}_id__in": access.team_ids})
+        SubmissionReport.objects.filter(report=report)
+        .filter(mine | _public("submission__"))
+        .order_by(Case(When(mine, then=Value(0)), default=Value(1)), "pk")
     )
+
+
+def _ref(prefix: str) -> OuterRef:
+    return OuterRef(f"{prefix.removesuffix('__')}" if prefix else "pk")
+
+
+def _report_visible(access: Access, prefix: str = "") -> Q:
+    return _owns(access, prefix) | Q(Exists(_links_in_sight(access, _ref(prefix))))
 
 
 def reports_visible_to(who: AnyUser | Access) -> QuerySet[Report]:
@@ -167,6 +215,103 @@ def reports_visible_to(who: AnyUser | Access) -> QuerySet[Report]:
     if access.researcher:
         return Report.objects.all()
     return Report.objects.filter(_report_visible(access))
+
+
+def _seen_since(access: Access, prefix: str = "") -> Any:
+    """When the asker first reached the report at ``prefix``: the time of its
+    link, or NULL where it reads the report as stored."""
+    if access.researcher:
+        return Value(None, output_field=DateTimeField())
+    link = _links_in_sight(access, _ref(prefix)).values("created_at")[:1]
+    return Case(When(_owns(access, prefix), then=Value(None)), default=Subquery(link), output_field=DateTimeField())
+
+
+def _not_before(name: str, since: str) -> Any:
+    """The timestamp ``name``, moved up to ``since`` where it is earlier (NULL stays NULL)."""
+    return Case(
+        When(**{f"{name}__isnull": True}, then=Value(None)),
+        default=Greatest(F(name), Coalesce(F(since), F(name))),
+        output_field=DateTimeField(),
+    )
+
+
+_SHOWN_FIELDS: dict[str, Field] = {
+    "title": CharField(),
+    "url": CharField(),
+    "document_symbol": CharField(),
+    "source_id": IntegerField(),
+    "published_on": DateField(),
+    "published_precision": CharField(),
+}
+
+
+def _shown(access: Access, name: str, prefix: str = "") -> Any:
+    """The report's field ``name`` as the asker is shown it (see above)."""
+    output = _SHOWN_FIELDS[name]
+    if access.researcher:
+        return ExpressionWrapper(F(f"{prefix}{name}"), output_field=output)
+    link = _links_in_sight(access, _ref(prefix)).values(name)[:1]
+    return Case(When(_owns(access, prefix), then=F(f"{prefix}{name}")), default=Subquery(link), output_field=output)
+
+
+def reports_for_display(who: AnyUser | Access) -> QuerySet[Report]:
+    """Visible reports with what the asker is shown of each: ``shown_<field>``
+    for the metadata (title, url, document_symbol, source_id, published_on,
+    published_precision), ``shown_created_at``, ``shown_updated_at`` and
+    ``shown_processed_at``, and ``seen_link``, the link the asker reaches it
+    through (NULL where it reads it as stored). Serializers read these, never
+    the row's own fields. The text (long) is read only where asked for."""
+    access = _access(who)
+    link = _links_in_sight(access, OuterRef("pk")).values("pk")[:1]
+    seen_link = (
+        Value(None, output_field=IntegerField())
+        if access.researcher
+        else Case(When(_owns(access), then=Value(None)), default=Subquery(link), output_field=IntegerField())
+    )
+    return (
+        reports_visible_to(access)
+        .defer("search_vector")
+        .annotate(seen_since=_seen_since(access), seen_link=seen_link)
+        .annotate(
+            **{f"shown_{name}": _shown(access, name) for name in _SHOWN_FIELDS},
+            shown_created_at=Coalesce(F("seen_since"), F("created_at")),
+            shown_updated_at=_not_before("updated_at", "seen_since"),
+            shown_processed_at=_not_before("processed_at", "seen_since"),
+        )
+    )
+
+
+def report_source_shown(who: AnyUser | Access, prefix: str = "report__") -> dict[str, Any]:
+    """Annotations for rows that name a report (stances): the id and name of
+    its source as the asker is shown it; NULL where it may not read the report."""
+    access = _access(who)
+    if access.researcher:
+        return {"shown_source_id": F(f"{prefix}source_id"), "shown_source": F(f"{prefix}source__name")}
+    links = _links_in_sight(access, _ref(prefix))
+    return {
+        "shown_source_id": Case(
+            When(_owns(access, prefix), then=F(f"{prefix}source_id")),
+            default=Subquery(links.values("source_id")[:1]),
+            output_field=IntegerField(),
+        ),
+        "shown_source": Case(
+            When(_owns(access, prefix), then=F(f"{prefix}source__name")),
+            default=Subquery(links.values("source__name")[:1]),
+            output_field=CharField(),
+        ),
+    }
+
+
+def report_reached_first_by(*, submission: Submission, report: Report) -> bool:
+    """Whether ``submission`` (just linked to ``report``) is how its
+    fact-checking team first reaches the report: the team could not read it
+    before. Always False for no team or the research team (which reads all)."""
+    team = submission.team
+    if team is None or team.kind == Team.Kind.RESEARCH:
+        return False
+    access = Access(user=None, researcher=False, team_ids=frozenset({team.pk}), editor_team_ids=frozenset())
+    before = _owns(access) | Q(Exists(_links_in_sight(access, OuterRef("pk")).exclude(submission=submission)))
+    return not Report.objects.filter(pk=report.pk).filter(before).exists()
 
 
 def flags_visible_to(who: AnyUser | Access) -> QuerySet[Flag]:
@@ -177,24 +322,44 @@ def flags_visible_to(who: AnyUser | Access) -> QuerySet[Flag]:
     return Flag.objects.filter(_report_visible(access, "report__"), claim__in=claims_visible_to(access))
 
 
-def submission_reports_for(
-    *, submission: Submission, who: AnyUser | Access
-) -> tuple[list[Report], list[SubmissionReport]]:
-    """What a submission's submitter is shown of the reports it brought: the
-    ones it may read, and the links to the ones it may not (text another team
-    had submitted first, privately), which show only what this submission
-    sent (the title it gave) and how matching stands, never that report."""
-    links = list(submission.report_links.select_related("report").defer("report__text", "report__search_vector"))
-    readable = set(
-        reports_visible_to(who).filter(pk__in=[link.report_id for link in links]).values_list("pk", flat=True)
+def flags_for_display(who: AnyUser | Access) -> QuerySet[Flag]:
+    """Visible flags with their times as the asker is shown them
+    (``shown_created_at``, ``shown_updated_at``, ``shown_reviewed_at``: none
+    earlier than the asker's link to the report) and the report's title
+    (``shown_report_title``)."""
+    access = _access(who)
+    return (
+        flags_visible_to(access)
+        .annotate(seen_since=_seen_since(access, "report__"))
+        .annotate(
+            shown_created_at=_not_before("created_at", "seen_since"),
+            shown_updated_at=_not_before("updated_at", "seen_since"),
+            shown_reviewed_at=_not_before("reviewed_at", "seen_since"),
+            shown_report_title=_shown(access, "title", "report__"),
+        )
     )
-    shown = sorted((link.report for link in links if link.report_id in readable), key=lambda report: report.pk)
-    withheld = sorted((link for link in links if link.report_id not in readable), key=lambda link: link.pk)
-    return shown, withheld
 
 
-def stance_list() -> QuerySet[Stance]:
-    return Stance.objects.select_related("claim", "actor", "speaker", "report__source", "team")
+def submission_reports_for(*, submission: Submission, who: AnyUser | Access, replayed: bool = False) -> list[Report]:
+    """A submission's reports as its submitter is shown them, by id. One its
+    team reaches first through this submission (another team had stored the
+    text, privately) is shown as a report stored now: as this submission sent
+    it and, unless this is a replay, not yet matched (matching, its flags and
+    their times are the team's to see as they come), as a new report is."""
+    links = {pk: report_id for pk, report_id in submission.report_links.values_list("pk", "report_id")}
+    reports = list(reports_for_display(who).filter(pk__in=links.values()).order_by("id"))
+    for report in reports:
+        if not replayed and report.seen_link in links:  # type: ignore[attr-defined]
+            _as_new(report)
+    return reports
+
+
+def _as_new(report: Report) -> None:
+    if report.status in (Report.Status.PROCESSING, Report.Status.PROCESSED, Report.Status.FAILED):
+        report.status = Report.Status.PENDING
+    report.last_error, report.matcher_version = "", ""
+    report.shown_processed_at = None  # type: ignore[attr-defined]
+    report.shown_updated_at = report.shown_created_at  # type: ignore[attr-defined]
 
 
 def actor_list() -> QuerySet[Actor]:
@@ -218,17 +383,18 @@ def feeds_due(*, now: datetime.datetime) -> list[int]:
     ]
 
 
-def attribution_matrix(*, claims: QuerySet[Claim]) -> list[dict]:
+def attribution_matrix(*, claims: QuerySet[Claim], who: AnyUser | Access) -> list[dict]:
     """For each claim: every actor's latest accepted position, since when it
-    has held it, and all its accepted stances oldest first. Undated stances
-    sort before dated ones; same-day stances by entry order. Two queries,
-    plain values: this is read often and by many."""
+    has held it, and all its accepted stances oldest first, with their
+    report's source as the asker is shown it. Undated stances sort before
+    dated ones; same-day stances by entry order. Two queries, plain values:
+    this is read often and by many."""
     claim_list = list(claims.order_by("id").values("id", "title"))
     stances = (
         Stance.objects.filter(claim_id__in=[c["id"] for c in claim_list], review_status=ReviewStatus.ACCEPTED)
         .order_by("claim_id", "actor__name", "actor_id", F("stated_on").asc(nulls_first=True), "created_at", "id")
         .values("id", "claim_id", "actor_id", "actor__name", "actor__kind", "position", "stated_on", "quote")
-        .annotate(source=F("report__source__name"))
+        .annotate(source=report_source_shown(who)["shown_source"])
     )
     by_claim: dict[int, dict[int, dict]] = {c["id"]: {} for c in claim_list}
     for stance in stances:
@@ -305,10 +471,10 @@ def claim_rows(rows: list[dict]) -> list[dict]:
     return out
 
 
-def stances_for_display(stances: QuerySet[Stance]) -> QuerySet[Stance]:
-    """Stances with the actors and source they are shown with; the report's
-    text (long) is not read."""
-    return stances.select_related("actor", "speaker", "report__source").defer("report__text", "report__search_vector")
+def stances_for_display(stances: QuerySet[Stance], who: AnyUser | Access) -> QuerySet[Stance]:
+    """Stances with the actors they are shown with and their report's source
+    as the asker is shown it (``shown_source_id``, ``shown_source``)."""
+    return stances.select_related("actor", "speaker").annotate(**report_source_shown(who))
 
 
 # Deletions, read back from the history tables: "-" rows are deletions.
@@ -346,7 +512,12 @@ def tombstones_since(*, since: datetime.datetime, who: AnyUser | Access) -> list
                     Q(review_status=ReviewStatus.ACCEPTED) | Q(team_id__in=access.team_ids), on_seen_claims
                 )
             elif name == "flag":
-                deleted = deleted.filter(on_seen_claims, report_id__in=reports_visible_to(access).values("id"))
+                # On a report the asker reaches through a link, a flag deleted before that link was never in sight.
+                reached = _links_in_sight(access, OuterRef("report_id")).filter(
+                    created_at__lte=OuterRef("history_date")
+                )
+                owned = Report.objects.filter(_owns(access)).values("id")
+                deleted = deleted.filter(on_seen_claims, Q(report_id__in=owned) | Q(Exists(reached)))
         out += [{"type": name, "id": pk, "deleted_at": when} for pk, when in deleted.values_list("id", "history_date")]
     if not access.researcher:
         withdrawn = Claim.objects.filter(updated_at__gte=since).exclude(pk__in=claims_visible_to(access))

@@ -35,7 +35,7 @@ from claims.models import (
     Team,
 )
 from claims.normalize import normalize_name, sha256_bytes, text_hash
-from claims.selectors import Access, user_is_researcher
+from claims.selectors import Access, report_reached_first_by, user_is_researcher
 
 
 def _record_user(obj: Any, user: User | None) -> None:
@@ -323,16 +323,18 @@ def report_store(
 ) -> tuple[Report, bool]:
     """Store one report from a submission, or link the submission to the
     existing report with the same normalised text. Returns (report, created).
-    A new report belongs to the submission's team (who may read it); a link
-    to an existing one keeps that report's team and metadata as they are, and
-    records only the title this submission gave. Safe under concurrent
+    A new report belongs to the submission's team (who may read it). The link
+    records what this submission gave (title, url, symbol, source, date): a
+    link to an existing report leaves that report's team and metadata as they
+    are, and a team that reaches the report only through its link is shown
+    what it sent (``selectors.reports_for_display``). Safe under concurrent
     duplicates: the unique hash decides, and the loser links to the winner's row."""
+    sent = _sent(title=title, source=source, published_on=published_on, fields=fields)
     digest = text_hash(text) if text.strip() else None
     if digest is not None:
         existing = Report.objects.filter(text_hash=digest).first()
         if existing:
-            submission.reports.add(existing, through_defaults={"title": title})
-            return existing, False
+            return _report_link(submission, existing, sent), False
     report = Report(
         title=title,
         text=text if digest else "",
@@ -350,11 +352,30 @@ def report_store(
     except IntegrityError:
         if digest is None:
             raise
-        report = Report.objects.get(text_hash=digest)
-        submission.reports.add(report, through_defaults={"title": title})
-        return report, False
-    submission.reports.add(report, through_defaults={"title": title})
+        return _report_link(submission, Report.objects.get(text_hash=digest), sent), False
+    submission.reports.add(report, through_defaults={**sent, "created_at": report.created_at})
     return report, True
+
+
+_SENT_FIELDS = ("url", "document_symbol", "published_precision")
+
+
+def _sent(
+    *, title: str, source: Source | None, published_on: datetime.date | None, fields: dict[str, Any]
+) -> dict[str, Any]:
+    """What a submission gave a report, as its link keeps it."""
+    sent = {"title": title, "source": source, "published_on": published_on}
+    return sent | {name: fields[name] for name in _SENT_FIELDS if fields.get(name) is not None}
+
+
+def _report_link(submission: Submission, report: Report, sent: dict[str, Any]) -> Report:
+    """Link ``submission`` to a report another submission stored. A team that
+    could not read the report before sees it from now on as this submission
+    sent it, and hears of its flags as if they were new (its webhooks)."""
+    submission.reports.add(report, through_defaults=sent)
+    if submission.team is not None and report_reached_first_by(submission=submission, report=report):
+        webhooks.webhook_deliveries_record_for_flags(report.flags.values_list("pk", flat=True), teams=[submission.team])
+    return report
 
 
 def report_submit(
@@ -576,8 +597,8 @@ def _draft_store(submission: Submission, draft: ReportDraft) -> tuple[Report, bo
         # A cited report has no text for the hash to find it by: its outlet and title do.
         existing = Report.objects.filter(text_hash__isnull=True, source=source, title=draft.title)
         if (found := existing.order_by("pk").first()) is not None:
-            submission.reports.add(found, through_defaults={"title": draft.title})
-            return found, False
+            sent = _sent(title=draft.title, source=source, published_on=draft.published_on, fields=fields)
+            return _report_link(submission, found, sent), False
     return report_store(
         submission=submission,
         title=draft.title,

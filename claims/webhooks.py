@@ -11,7 +11,9 @@ Guarantees:
   webhook), so recording twice changes nothing and a lost message is resent
   by the sweep. The queue only carries delivery ids, sent after commit.
 - A team hears only of what it may see: the flag or stance must be visible
-  to that team (``claims.selectors``) and is shown as the API shows it.
+  to that team (``claims.selectors``) and is shown as the API shows it to
+  that team. A team that reaches a report through its own submission of the
+  text hears of the report's flags then, as if they were new.
 - Each attempt is counted on the row before the request is made; a failed
   attempt is retried with exponential backoff and jitter until
   ``WEBHOOK_MAX_ATTEMPTS``, then the delivery is FAILED with its last error.
@@ -187,47 +189,49 @@ def _stance_serializer() -> type[BaseSerializer]:
 FLAG_CREATED = _EventKind(
     event=WebhookEvent.FLAG_CREATED,
     key="flag",
-    occurred_at=lambda flag: flag.created_at,
-    visible=selectors.flags_visible_to,
+    occurred_at=lambda flag: flag.shown_created_at,
+    visible=selectors.flags_for_display,
     serializer_class=_flag_serializer,
 )
 STANCE_ACCEPTED = _EventKind(
     event=WebhookEvent.STANCE_ACCEPTED,
     key="stance",
     occurred_at=lambda stance: stance.reviewed_at or stance.updated_at,
-    visible=lambda access: selectors.stances_visible_to(access).filter(review_status=ReviewStatus.ACCEPTED),
+    visible=lambda access: selectors.stances_for_display(
+        selectors.stances_visible_to(access).filter(review_status=ReviewStatus.ACCEPTED), access
+    ),
     serializer_class=_stance_serializer,
 )
 
 
-def webhook_deliveries_record_for_flags(flag_ids: Iterable[int]) -> int:
+def webhook_deliveries_record_for_flags(flag_ids: Iterable[int], *, teams: Iterable[Team] | None = None) -> int:
     """Record a ``flag.created`` delivery for each active webhook, subscribed
-    to it, of each team that follows the flag's claim and may see the flag.
-    Returns how many deliveries were created; recording again creates none."""
-    flags = Flag.objects.filter(pk__in=list(flag_ids))
-    return _record(FLAG_CREATED, flags)
+    to it, of each team that follows the flag's claim and may see the flag
+    (of ``teams`` only, when given: a team that has just reached a report
+    hears of its flags). Returns how many deliveries were created; recording
+    again creates none."""
+    return _record(FLAG_CREATED, Flag.objects.filter(pk__in=list(flag_ids)), teams=teams)
 
 
 def webhook_deliveries_record_for_stances(stance_ids: Iterable[int]) -> int:
     """As for flags, for accepted stances (``stance.accepted``); a stance that
     is not accepted is never sent to anyone."""
-    stances = Stance.objects.filter(pk__in=list(stance_ids), review_status=ReviewStatus.ACCEPTED).select_related(
-        "actor", "speaker", "report__source"
-    )
-    return _record(STANCE_ACCEPTED, stances)
+    return _record(STANCE_ACCEPTED, Stance.objects.filter(pk__in=list(stance_ids), review_status=ReviewStatus.ACCEPTED))
 
 
 def _subscribed(webhook: Webhook, event: str) -> bool:
     return not webhook.events or event in webhook.events
 
 
-def _record(kind: _EventKind, rows: QuerySet) -> int:
-    by_id = {row.pk: row for row in rows}
-    if not by_id:
+def _record(kind: _EventKind, rows: QuerySet, *, teams: Iterable[Team] | None = None) -> int:
+    claim_of = dict(rows.values_list("pk", "claim_id"))
+    if not claim_of:
         return 0
     followers: dict[int, set[int]] = defaultdict(set)  # team -> followed claims among these
-    claim_ids = {row.claim_id for row in by_id.values()}
-    for team_id, claim_id in Follow.objects.filter(claim_id__in=claim_ids).values_list("team_id", "claim_id"):
+    follows = Follow.objects.filter(claim_id__in=set(claim_of.values()))
+    if teams is not None:
+        follows = follows.filter(team__in=list(teams))
+    for team_id, claim_id in follows.values_list("team_id", "claim_id"):
         followers[team_id].add(claim_id)
     webhooks: dict[int, list[Webhook]] = defaultdict(list)
     for webhook in Webhook.objects.filter(active=True, team_id__in=followers).select_related("team"):
@@ -236,23 +240,21 @@ def _record(kind: _EventKind, rows: QuerySet) -> int:
 
     created: list[int] = []
     serializer_class = kind.serializer_class()
-    payloads: dict[int, dict[str, Any]] = {}
     for team_id, team_webhooks in webhooks.items():
-        candidates = [pk for pk, row in by_id.items() if row.claim_id in followers[team_id]]
+        candidates = [pk for pk, claim_id in claim_of.items() if claim_id in followers[team_id]]
+        # Each team is sent the row as it is shown to that team (a report's source, a flag's times).
         visible = kind.visible(team_access(team_webhooks[0].team)).filter(pk__in=candidates)
-        for pk in sorted(visible.values_list("pk", flat=True)):
-            row = by_id[pk]
-            event_id = f"{kind.event}:{pk}"
-            if pk not in payloads:
-                payloads[pk] = {
-                    "event": kind.event,
-                    "event_id": event_id,
-                    "occurred_at": kind.occurred_at(row).isoformat(),
-                    kind.key: _payload_data(serializer_class, row),
-                }
+        for row in visible.order_by("pk"):
+            event_id = f"{kind.event}:{row.pk}"
+            payload = {
+                "event": kind.event,
+                "event_id": event_id,
+                "occurred_at": kind.occurred_at(row).isoformat(),
+                kind.key: _payload_data(serializer_class, row),
+            }
             for webhook in team_webhooks:
                 delivery, was_created = WebhookDelivery.objects.get_or_create(
-                    webhook=webhook, event_id=event_id, defaults={"event": kind.event, "payload": payloads[pk]}
+                    webhook=webhook, event_id=event_id, defaults={"event": kind.event, "payload": payload}
                 )
                 if was_created:
                     created.append(delivery.pk)

@@ -6,8 +6,10 @@ then server-owned fields sent by a client have no effect."""
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import User
@@ -404,7 +406,6 @@ def test_every_routed_endpoint_is_in_the_matrix():
 
 
 def _normalize(path: str) -> str:
-    import re
 
     path = re.sub(r"\{[^}]+\}", "{x}", path)
     return re.sub(r"/\d+/", "/{x}/", path)
@@ -625,107 +626,210 @@ def test_posted_report_ignores_server_owned_fields(world):
     assert (report.matcher_version, report.processed_at) == ("", None)
 
 
-# --- a duplicate of another team's private report -------------------------------------------------
-# The other team submits a report privately; the checkers then submit the same
-# text. The text stays one report, matched once, linked to both submissions;
-# what the checkers are told, and every read path after, shows nothing of the
-# other team's report (its title, source, date, id or flags).
+# --- a text another team holds privately -----------------------------------------------------------
+# One team submits a report privately; another team then submits the same text (both orders: the
+# other team first, or the checkers first). The text stays one report, matched once, linked to both
+# submissions. Each team reads it as its own submission sent it, as if it had been the first: its
+# own title, source and date, times no earlier than its own submission, and nothing of the other
+# team's (nor, so, that another team holds the text) through any read path: its 201 answer, the
+# report's list, detail, searches and filters, its flags, the flags and stances exports, the stances
+# citing it, the matrix, ClaimReview, the deletions feed and its webhooks.
 
-PRIVATE_TITLE = f"Memo {HIDDEN_WORD}"
-PRIVATE_TEXT = "The memorandum names the helicopter unit that dropped chlorine on Sarmin on 16 March 2015."
+TEXT = "The memorandum names the helicopter unit that dropped chlorine on Sarmin on 16 March 2015."
+OUR_WORD = "quokkaite"  # in what the checkers send; nothing else uses it
+WORDS = {"other": HIDDEN_WORD, "checkers": OUR_WORD}
+DATES = {"other": "2015-03-17", "checkers": "2015-03-20"}
+TEAM_ROLES = {"other": ["other_key"], "checkers": ["editor_key", "readonly_key"]}
+EDITORS = {"other": "other_key", "checkers": "editor_key"}
+# The stored row's and its flag's times, long before the second team came: the first team's only.
+STORED_AT = datetime.datetime(2020, 5, 5, 12, 0, tzinfo=datetime.UTC)
+STORED_DAY = "2020-05-05"
+
+
+@dataclass
+class Sent:
+    title: str
+    source: Any
+    published_on: str
 
 
 @dataclass
 class Duplicate:
-    report: int  # the other team's report
-    flag: int  # the matcher's flag on it
-    answers: list[dict]  # what the checkers were told: the 201, then its idempotent replay
+    first: str  # the team whose submission stored the text
+    second: str  # the team that submitted it after
+    report: int
+    flag: int  # the matcher's flag on it, on the published claim
+    stance: int  # a researcher's accepted stance citing it, on the published claim
+    sent: dict[str, Sent]  # what each team sent
+    second_at: datetime.datetime  # when the second team submitted it (just before)
+    answers: list[dict]  # what the second team was told: the 201, then its idempotent replay
+    fresh: dict  # what the second team is told for a text nobody had sent
+    since: datetime.datetime  # after all that
+
+    def other(self, team: str) -> str:
+        return self.second if team == self.first else self.first
 
 
-@pytest.fixture
-def duplicate(world) -> Duplicate:
-    source = factories.SourceFactory(name=f"{HIDDEN_WORD} wire")
-    theirs = world.clients["other_key"].post(
-        "/api/v1/reports/",
-        {"title": PRIVATE_TITLE, "text": PRIVATE_TEXT, "source": source.id, "published_on": "2015-03-17"},
-        format="json",
-    )
-    assert theirs.status_code == 201, theirs.json()
-    report = theirs.json()["reports"][0]["id"]
+def _submit(client: APIClient, sent: Sent, text: str, **headers: Any) -> Any:
+    body = {"title": sent.title, "text": text, "source": sent.source.id, "published_on": sent.published_on}
+    response = client.post("/api/v1/reports/", body, format="json", **headers)
+    assert response.status_code == 201, response.json()
+    return response
+
+
+@pytest.fixture(params=["other", "checkers"], ids=["the other team first", "the checkers first"])
+def duplicate(world, request) -> Duplicate:
+    from claims import webhooks
+
+    first, second = request.param, "checkers" if request.param == "other" else "other"
+    sent = {
+        team: Sent(f"Memo {WORDS[team]}", factories.SourceFactory(name=f"{WORDS[team]} wire"), DATES[team])
+        for team in (first, second)
+    }
+    for team in (first, second):  # both follow the claim, with a webhook
+        services.follow_add(team=world.teams[team], claim=world.claim)
+        Webhook.objects.create(team=world.teams[team], url="https://192.0.2.1/private-hook", secret="s" * 32)
+    report = _submit(world.clients[EDITORS[first]], sent[first], TEXT).json()["reports"][0]["id"]
     flag = factories.FlagFactory(claim=world.claim, report_id=report)
-    answers = []
+    stance = factories.StanceFactory(
+        claim=world.claim, actor=world.actor, report_id=report, team=world.teams["research"]
+    )
+    webhooks.webhook_deliveries_record_for_flags([flag.pk])  # as the matcher does: the first team hears of it
+    Report.objects.filter(pk=report).update(
+        status=Report.Status.PROCESSED, processed_at=STORED_AT, matcher_version="test", created_at=STORED_AT
+    )
+    Report.objects.filter(pk=report).update(updated_at=STORED_AT)
+    Flag.objects.filter(pk=flag.pk).update(created_at=STORED_AT, updated_at=STORED_AT)
+    second_at, answers = timezone.now(), []
     for _ in range(2):
-        ours = world.clients["editor_key"].post(
-            "/api/v1/reports/",
-            {"title": "Our copy", "text": "  " + PRIVATE_TEXT.upper()},
-            format="json",
-            HTTP_IDEMPOTENCY_KEY="our-copy-1",
+        ours = _submit(
+            world.clients[EDITORS[second]], sent[second], "  " + TEXT.upper(), HTTP_IDEMPOTENCY_KEY="our-copy-1"
         )
-        assert ours.status_code == 201, ours.json()
         answers.append(ours.json())
     assert ours["Idempotent-Replayed"] == "true"
-    return Duplicate(report=report, flag=flag.id, answers=answers)
+    fresh = _submit(world.clients[EDITORS[second]], sent[second], "A text nobody had sent about Sarmin.").json()
+    return Duplicate(first, second, report, flag.id, stance.id, sent, second_at, answers, fresh, timezone.now())
 
 
-def test_a_duplicate_is_one_report_linked_to_both_submissions(world, duplicate):
+def _time(value: str | None) -> datetime.datetime | None:
+    return datetime.datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _shape(value: Any, types: bool = True) -> Any:
+    """The JSON's keys and value types (or keys only), recursively: what an answer looks like, not
+    what it says."""
+    if isinstance(value, dict):
+        return {key: _shape(item, types) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shape(item, types) for item in value]
+    return type(value).__name__ if types else None
+
+
+def test_a_duplicate_is_one_report_linked_to_both_submissions_with_what_each_sent(world, duplicate):
     (report,) = Report.objects.filter(text__icontains="helicopter unit")
     assert report.pk == duplicate.report
-    assert report.title == PRIVATE_TITLE  # the first submission's metadata, unchanged
+    first = duplicate.sent[duplicate.first]
+    assert (report.team, report.title, report.source) == (world.teams[duplicate.first], first.title, first.source)
     ours = Submission.objects.get(pk=duplicate.answers[0]["id"])
-    assert (ours.team, list(ours.reports.all())) == (world.teams["checkers"], [report])
-    assert report.status == Report.Status.PENDING  # matched once, as the first submission asked
+    assert (ours.team, list(ours.reports.all())) == (world.teams[duplicate.second], [report])
+    link = ours.report_links.get()
+    second = duplicate.sent[duplicate.second]
+    assert (link.title, link.source, str(link.published_on)) == (second.title, second.source, second.published_on)
+    assert report.status == Report.Status.PROCESSED  # matched once, as the first submission asked
 
 
-def test_the_answer_to_a_duplicate_tells_the_submitter_only_what_it_sent(duplicate):
+def test_the_answer_to_a_duplicate_is_a_first_submissions_answer(duplicate):
+    """Shaped as the answer to a text nobody had sent, and saying only what the team sent."""
+    first, replay = duplicate.answers
+    assert _shape(first) == _shape(duplicate.fresh), first
+    # A replay says where matching stands now (processed, as a fresh one would be by then).
+    assert _shape(replay, types=False) == _shape(duplicate.fresh, types=False), replay
     for answer in duplicate.answers:
         told = _json(answer)
-        assert duplicate.report not in _ids(answer["reports"]), answer
-        for theirs in (PRIVATE_TITLE, HIDDEN_WORD, "2015-03-17"):
+        for theirs in (WORDS[duplicate.first], DATES[duplicate.first], STORED_DAY):
             assert theirs not in told, (theirs, answer)
-        # What the checkers sent and where matching stands: their own title, not the other team's.
-        assert [(w["title"], w["status"]) for w in answer["withheld"]] == [("Our copy", "pending")], answer
-
-
-def _flag_rows(world: World, role: str, duplicate: Duplicate) -> set[int]:
-    client = world.clients[role]
-    return _ids(_all_pages(client, "/api/v1/flags/")) | _ids(
-        _all_pages(client, f"/api/v1/flags/?report={duplicate.report}")
-    )
-
-
-def _sees_in(world: World, role: str, duplicate: Duplicate, path: str) -> bool:
-    """Whether ``role`` sees the other team's report (or its flag) through ``path``."""
-    client = world.clients[role]
-    if path == "list":
-        return duplicate.report in _ids(_all_pages(client, "/api/v1/reports/"))
-    if path == "detail":
-        return client.get(f"/api/v1/reports/{duplicate.report}/").status_code == 200
-    if path == "search":
-        return bool(_all_pages(client, "/api/v1/reports/?q=helicopter")) or bool(
-            _all_pages(client, f"/api/v1/reports/?q={HIDDEN_WORD}")
+        (report,) = answer["reports"]
+        sent = duplicate.sent[duplicate.second]
+        assert report["id"] == duplicate.report
+        assert (report["title"], report["source"], report["published_on"]) == (
+            sent.title,
+            sent.source.id,
+            sent.published_on,
         )
-    if path == "flags":
-        return duplicate.flag in _flag_rows(world, role, duplicate)
-    if path == "flag detail":
-        return client.get(f"/api/v1/flags/{duplicate.flag}/").status_code == 200
-    if path == "flags export":
-        return HIDDEN_WORD in b"".join(client.get("/api/v1/exports/flags.csv").streaming_content).decode()
-    if path == "naming it in a stance":
-        body = {"claim": world.claim.id, "actor": world.actor.id, "position": "denies", "report": duplicate.report}
-        return client.post("/api/v1/stances/", body, format="json").status_code == 201
-    if path == "deletions feed":
-        since = timezone.now()
-        Flag.objects.filter(pk=duplicate.flag).delete()
-        told = client.get("/api/v1/deletions/", {"since": since}).json()
-        return ("flag", duplicate.flag) in {(row["type"], row["id"]) for row in told}
-    if path == "webhook":
-        from claims import webhooks
+        assert _time(report["created_at"]) >= _time(answer["created_at"]) >= duplicate.second_at
+        assert _time(report["updated_at"]) >= _time(report["created_at"])
+    # The first answer: a report stored now, as the fresh one is; matching runs "in the background".
+    ours, fresh = duplicate.answers[0]["reports"][0], duplicate.fresh["reports"][0]
+    for name in ("status", "processed_at", "matcher_version", "last_error", "language", "url", "document_symbol"):
+        assert ours[name] == fresh[name], name
+    assert ours["matching"] == fresh["matching"].replace(str(fresh["id"]), str(ours["id"]))
+    assert ours["updated_at"] == ours["created_at"]
 
+
+def _csv_row(client: APIClient, url: str, row_id: int) -> dict[str, str] | None:
+    import csv
+    import io
+
+    text = b"".join(client.get(url).streaming_content).decode()
+    return next((row for row in csv.DictReader(io.StringIO(text)) if row["id"] == str(row_id)), None)
+
+
+def _read(world: World, role: str, duplicate: Duplicate, path: str) -> Any:
+    """What ``role`` reads of the report (or its flag, or a stance citing it) through ``path``;
+    None where it reads nothing of it."""
+    client, report, flag, stance = world.clients[role], duplicate.report, duplicate.flag, duplicate.stance
+    if path == "list":
+        return next((row for row in _all_pages(client, "/api/v1/reports/") if row["id"] == report), None)
+    if path == "detail":
+        response = client.get(f"/api/v1/reports/{report}/")
+        return response.json() if response.status_code == 200 else None
+    if path == "search":
+        return next((r for r in _all_pages(client, "/api/v1/reports/?q=helicopter") if r["id"] == report), None)
+    if path == "flags":
+        return next((row for row in _all_pages(client, f"/api/v1/flags/?report={report}") if row["id"] == flag), None)
+    if path == "flag detail":
+        response = client.get(f"/api/v1/flags/{flag}/")
+        return response.json() if response.status_code == 200 else None
+    if path == "flags export":
+        return _csv_row(client, "/api/v1/exports/flags.csv", flag)
+    if path == "stances export":
+        return _csv_row(client, "/api/v1/exports/stances.csv", stance)
+    if path == "stances citing it":
+        return next((row for row in _all_pages(client, "/api/v1/stances/") if row["id"] == stance), None)
+    if path == "claim detail":
+        detail = client.get(f"/api/v1/claims/{world.claim.id}/").json()
+        return next((row for row in detail["stances"] if row["id"] == stance), None)
+    if path == "matrix":
+        matrix = client.get(f"/api/v1/claims/{world.claim.id}/matrix/").json()
+        entries = [entry for row in matrix["actors"] for entry in row["history"] if entry["stance"] == stance]
+        return entries[0] if entries else None
+    if path == "claimreview":
+        body = client.get(f"/api/v1/claims/{world.claim.id}/claimreview/").content.decode()
+        return body if "Memo " in body else None  # the report as a work the claim appears in (its headline)
+    if path == "citing it in a stance":
+        body = {"claim": world.claim.id, "actor": world.actor.id, "position": "denies", "report": report}
+        response = client.post("/api/v1/stances/", body, format="json")
+        return response.json() if response.status_code == 201 else None
+    if path == "citing it as evidence":
+        body = {
+            "claim": world.claim.id,
+            "kind": "report",
+            "relation": "supports",
+            "description": "It.",
+            "report": report,
+        }
+        response = client.post("/api/v1/evidence/", body, format="json")
+        return response.json() if response.status_code == 201 else None
+    if path == "deletions feed":
+        Flag.objects.filter(pk=flag).delete()
+        told = client.get("/api/v1/deletions/", {"since": duplicate.since}).json()
+        return told if ("flag", flag) in {(row["type"], row["id"]) for row in told} else None
+    if path == "webhook":
         team = world.teams[ROLE_TEAMS[role]]
-        services.follow_add(team=team, claim=world.claim)
-        Webhook.objects.create(team=team, url="https://192.0.2.1/private-hook", secret="s" * 32)
-        webhooks.webhook_deliveries_record_for_flags([duplicate.flag])
-        return WebhookDelivery.objects.filter(webhook__team=team, event_id=f"flag.created:{duplicate.flag}").exists()
+        deliveries = WebhookDelivery.objects.filter(webhook__team=team, event_id=f"flag.created:{flag}")
+        payloads = [delivery.payload for delivery in deliveries]  # one per webhook of the team
+        assert all(payload == payloads[0] for payload in payloads)
+        return payloads[0] if payloads else None
     raise AssertionError(path)
 
 
@@ -737,26 +841,134 @@ READ_PATHS = [
     "flags",
     "flag detail",
     "flags export",
-    "naming it in a stance",
+    "stances export",
+    "stances citing it",
+    "claim detail",
+    "matrix",
+    "claimreview",
+    "citing it in a stance",
+    "citing it as evidence",
     "deletions feed",
     "webhook",
 ]
+# Where the report's own title or source shows, so the reader's own must.
+SHOWS_TITLE = {"list", "detail", "search", "flags export", "claimreview"}
+SHOWS_SOURCE = {"stances export", "stances citing it", "claim detail", "matrix", "claimreview", "citing it in a stance"}
+WRITES = {"citing it in a stance", "citing it as evidence"}
 
 
-@pytest.mark.parametrize(
-    ("role", "path"),
-    [
-        (role, path)
-        for role in ("editor_key", "readonly_key")
-        for path in READ_PATHS
-        if (role, path) != ("readonly_key", "naming it in a stance")  # a read-only key writes nothing
-    ],
-)
-def test_after_submitting_a_duplicate_the_team_still_cannot_see_the_other_teams_report(world, duplicate, role, path):
-    assert not _sees_in(world, role, duplicate, path)
+def _assert_reads_as_sent(world: World, duplicate: Duplicate, role: str, path: str) -> Any:
+    team = ROLE_TEAMS[role]
+    read = _read(world, role, duplicate, path)
+    assert read is not None, f"{role} reads nothing of its report through {path}"
+    text = read if isinstance(read, str) else _json(read)
+    for theirs in (WORDS[duplicate.other(team)], DATES[duplicate.other(team)]):
+        assert theirs not in text, (theirs, path, read)
+    ours = duplicate.sent[team]
+    if path in SHOWS_TITLE:
+        assert ours.title in text, (path, read)
+    if path in SHOWS_SOURCE:
+        assert ours.source.name in text, (path, read)
+    return read
 
 
 @pytest.mark.parametrize("path", READ_PATHS)
-def test_the_team_that_submitted_it_first_still_sees_its_report(world, duplicate, path):
-    """The control: each read path would show it to its team."""
-    assert _sees_in(world, "other_key", duplicate, path)
+def test_the_team_that_sent_it_second_reads_it_as_it_sent_it_through_every_path(world, duplicate, path):
+    for role in TEAM_ROLES[duplicate.second]:
+        if role == "readonly_key" and path in WRITES:
+            continue
+        read = _assert_reads_as_sent(world, duplicate, role, path)
+        # No time of the stored row or of its flag, which are older than this team's submission.
+        text = read if isinstance(read, str) else _json(read)
+        assert STORED_DAY not in text, (path, read)
+        if path in ("list", "detail", "search"):
+            assert all(
+                _time(read[name]) >= duplicate.second_at for name in ("created_at", "updated_at", "processed_at")
+            )
+            assert (read["status"], read["source"]) == ("processed", duplicate.sent[duplicate.second].source.id)
+        if path in ("flags", "flag detail", "webhook"):
+            flag = read["flag"] if path == "webhook" else read
+            assert all(_time(flag[name]) >= duplicate.second_at for name in ("created_at", "updated_at"))
+        if path == "webhook":
+            assert _time(read["occurred_at"]) >= duplicate.second_at
+
+
+@pytest.mark.parametrize("path", READ_PATHS)
+def test_the_team_that_stored_it_reads_it_as_stored_and_nothing_of_the_other(world, duplicate, path):
+    """The control: each read path shows the first team its report, as it sent it, and nothing of the
+    second team's submission (not even a webhook delivery its submission set off)."""
+    for role in TEAM_ROLES[duplicate.first]:
+        if role == "readonly_key" and path in WRITES:
+            continue
+        read = _assert_reads_as_sent(world, duplicate, role, path)
+        if path == "list":
+            assert _time(read["created_at"]) == STORED_AT
+
+
+def test_filters_search_and_ordering_go_by_what_the_team_sent(world, duplicate):
+    """What is filtered or ordered on is what the team is shown: filtering by the other team's source or
+    date, or searching its title, finds nothing, and the report sorts by the team's own date and times."""
+    factories.ReportFactory(title="Between", published_on=datetime.date(2015, 3, 18))  # a public report
+    for team in (duplicate.first, duplicate.second):
+        mine, theirs = duplicate.sent[team], duplicate.sent[duplicate.other(team)]
+        for role in TEAM_ROLES[team]:
+            client = world.clients[role]
+
+            def finds(params: dict[str, Any], client: APIClient = client) -> bool:
+                rows = _all_pages(client, "/api/v1/reports/?" + urlencode(params))
+                return duplicate.report in _ids(rows)
+
+            assert finds({"source": mine.source.id}) and not finds({"source": theirs.source.id}), role
+            assert finds({"published_from": mine.published_on, "published_to": mine.published_on}), role
+            assert not finds({"published_from": theirs.published_on, "published_to": theirs.published_on}), role
+            assert not finds({"q": WORDS[duplicate.other(team)]}), role
+            ordered = [row["title"] for row in _all_pages(client, "/api/v1/reports/?ordering=published_on")]
+            assert (ordered.index(mine.title) < ordered.index("Between")) == (mine.published_on < "2015-03-18"), role
+            # A cursor on what the team is shown: page after page, in its own times' order.
+            pages = _all_pages(client, "/api/v1/reports/?ordering=-updated_at&page_size=1")
+            assert [row["updated_at"] for row in pages] == sorted((row["updated_at"] for row in pages), reverse=True)
+            assert duplicate.report in _ids(pages), role
+            if team == duplicate.second:  # its report changed at its submission, not before
+                assert finds({"updated_since": "2021-01-01T00:00:00Z"}), role
+                flags = _all_pages(client, f"/api/v1/flags/?report={duplicate.report}&updated_since=2021-01-01T00:00Z")
+                assert duplicate.flag in _ids(flags), role
+
+
+@pytest.mark.parametrize("role", ["anonymous_reads_on", "researcher_key"])
+def test_others_read_the_stances_citing_it_without_either_teams_source_or_as_stored(world, duplicate, role, settings):
+    """A reader neither team is (anonymous, where anonymous reads are on) reads the accepted stance
+    citing the report without its source; researchers read everything, as stored."""
+    settings.API_ANONYMOUS_READ = True
+    client = world.clients["anonymous" if role == "anonymous_reads_on" else role]
+    matrix = client.get(f"/api/v1/claims/{world.claim.id}/matrix/").json()
+    detail = client.get(f"/api/v1/claims/{world.claim.id}/").json()
+    (entry,) = [e for row in matrix["actors"] for e in row["history"] if e["stance"] == duplicate.stance]
+    (stance,) = [row for row in detail["stances"] if row["id"] == duplicate.stance]
+    stored = duplicate.sent[duplicate.first].source.name
+    assert (entry["source"], stance["source"]) == ((None, None) if role == "anonymous_reads_on" else (stored, stored))
+    if role == "anonymous_reads_on":
+        assert not {HIDDEN_WORD, OUR_WORD} & set(re.findall(r"[a-z]+", _json(matrix) + _json(detail)))
+
+
+def test_a_research_team_submitting_a_private_text_makes_it_everyones_as_it_sent_it(world):
+    """The research team's reports are everyone's: submitting a text another team holds privately shows
+    it to every team as the research team sent it; the team that holds it still reads its own."""
+    theirs = Sent(f"Memo {HIDDEN_WORD}", factories.SourceFactory(name=f"{HIDDEN_WORD} wire"), "2015-03-17")
+    report = _submit(world.clients["other_key"], theirs, TEXT).json()["reports"][0]["id"]
+    assert report not in _ids(_all_pages(world.clients["editor_key"], "/api/v1/reports/"))
+    research = Sent("The research team's memo", factories.SourceFactory(name="OPCW"), "2015-03-19")
+    told = _submit(world.clients["researcher_key"], research, TEXT.upper()).json()
+    assert [row["id"] for row in told["reports"]] == [report]  # researchers read it as stored
+    for role, sent, hidden in (("editor_key", research, HIDDEN_WORD), ("other_key", theirs, research.title)):
+        row = world.clients[role].get(f"/api/v1/reports/{report}/").json()
+        assert (row["title"], row["source"], row["published_on"]) == (sent.title, sent.source.id, sent.published_on)
+        assert hidden not in _json(row)
+
+
+def test_the_submission_admin_page_shows_what_each_submission_sent(world, duplicate):
+    client = APIClient()
+    client.force_login(world.users["researcher"])
+    ours = duplicate.answers[0]["id"]
+    page = client.get(f"/admin/claims/submission/{ours}/change/").content.decode()
+    sent = duplicate.sent[duplicate.second]
+    assert sent.title in page and sent.source.name in page and sent.published_on in page

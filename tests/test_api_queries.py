@@ -161,3 +161,31 @@ def test_claim_detail_query_count_does_not_grow_with_its_stances(api, suffix):
     if not suffix:
         assert len(body["stances"]) >= 2 * N
     assert large == small <= (8 if not suffix else 6)
+
+
+def _reached_through_a_link(team) -> None:
+    """Another team's private report that ``team`` submitted too: shown to it through its link."""
+    report = factories.ReportFactory.build()
+    for owner, title in ((factories.TeamFactory(), report.title), (team, f"Ours: {report.title}")):
+        submission = services.submission_create(channel=Submission.Channel.API, raw=report.text.encode(), team=owner)
+        stored, _ = services.report_store(
+            submission=submission, title=title, text=report.text, source=factories.SourceFactory()
+        )
+    factories.FlagFactory(report=stored)
+    factories.StanceFactory(report=stored, speaker=factories.ActorFactory())
+
+
+@pytest.mark.parametrize("url", ["/api/v1/reports/", "/api/v1/flags/", "/api/v1/stances/"])
+def test_reports_shown_through_the_teams_own_submission_keep_the_count(api, url, factcheck_team):
+    """What a team is shown of a report it reached through its submission is read in the page's query."""
+    for _ in range(N):
+        _reached_through_a_link(factcheck_team)
+    small, body = _count(api, url, {"ordering": "-updated_at"})
+    assert len(_rows(body)) >= N
+    if url == "/api/v1/reports/":
+        assert all(row["title"].startswith("Ours: ") for row in _rows(body))
+    for _ in range(N):
+        _reached_through_a_link(factcheck_team)
+    large, body = _count(api, url, {"ordering": "-updated_at"})
+    assert len(_rows(body)) >= 2 * N
+    assert large == small <= LISTS[url][1]

@@ -58,27 +58,36 @@ def test_actor_found_by_any_alias():
     assert not selectors.actors_matching_name("Moscow").exists()
 
 
-def _stored(team, text):
+def _stored(team, text, title=""):
     """The report of ``text`` submitted for ``team``, and whether this submission stored it."""
     submitted = services.report_submit(
-        channel=Submission.Channel.API, user=None, team=team, raw=text.encode(), content_type="text/plain"
+        channel=Submission.Channel.API, user=None, team=team, raw=text.encode(), content_type="text/plain", title=title
     )
     ((report, created),) = submitted.reports
     return report, created
 
 
+def _shown_title(who, report):
+    return selectors.reports_for_display(who).filter(pk=report.pk).values_list("shown_title", flat=True).first()
+
+
 @pytest.mark.parametrize("later", ["another fact-checking team", "the research team", "no team (a feed)"])
-def test_who_reads_a_report_is_decided_by_the_submission_that_stored_it(
+def test_a_later_submission_of_a_private_text_is_read_as_it_sent_it_and_changes_nothing_for_the_first(
     factcheck_team, other_team, research_team, team_member, other_team_member, later
 ):
+    """The team that stored the text reads it as stored; a later submission
+    makes it readable to its own team (a research or no team's: to every
+    team), as that submission sent it, and changes nothing of the report."""
     text = "The unit named in the memorandum flew from Hama air base on the morning of the attack."
-    report, created = _stored(other_team, text)
-    again = {"another fact-checking team": factcheck_team, "the research team": research_team}.get(later)
-    linked, created_again = _stored(again, text.upper())
-    assert (linked, created, created_again) == (report, True, False)
-    assert report.team == other_team
+    report, created = _stored(other_team, text, title="Their memo")
     assert not selectors.reports_visible_to(team_member).filter(pk=report.pk).exists()
-    assert selectors.reports_visible_to(other_team_member).filter(pk=report.pk).exists()
+    again = {"another fact-checking team": factcheck_team, "the research team": research_team}.get(later)
+    linked, created_again = _stored(again, text.upper(), title="Our memo")
+    assert (linked, created, created_again) == (report, True, False)
+    report.refresh_from_db()
+    assert (report.team, report.title) == (other_team, "Their memo")
+    assert _shown_title(team_member, report) == "Our memo"
+    assert _shown_title(other_team_member, report) == "Their memo"
 
 
 def test_a_report_stored_for_the_research_team_or_no_team_is_read_by_every_team(research_team, team_member):

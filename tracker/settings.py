@@ -180,7 +180,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["claims.api.permissions.TrackerPermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "claims.api.filters.Ordering",
     ],
     "DEFAULT_PAGINATION_CLASS": "claims.api.pagination.Cursor",
     "DEFAULT_RENDERER_CLASSES": [

@@ -24,7 +24,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework.filters import OrderingFilter
 from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -35,7 +34,7 @@ from claims.api import filters, views
 from claims.api.ids import ChecksPathIds
 from claims.api.permissions import TrackerPermission, request_access
 from claims.api.serializers import ClaimSerializer
-from claims.models import Claim, Evidence, Report, ReviewStatus
+from claims.models import Claim, Evidence, Report, ReviewStatus, Source
 
 CHUNK_SIZE = 2000  # rows fetched (and, for claims, prefetched) per database round trip
 FLUSH_ROWS = 500  # rows per piece of the streamed body
@@ -48,15 +47,16 @@ class JSONLDRenderer(JSONRenderer):
     format = "jsonld"
 
 
-def _work(report: Report, url: str = "") -> claimreview.Appearance:
-    source = report.source
+def _work(report: Report, sources: dict[int, Source], url: str = "") -> claimreview.Appearance:
+    """A report as a work, as the asker is shown it (``selectors.reports_for_display``)."""
+    source = sources.get(report.shown_source_id)  # type: ignore[attr-defined]
     return claimreview.Appearance(
         id=f"report:{report.pk}",
-        headline=report.title,
-        url=report.url or url,
-        published_on=report.published_on,
+        headline=report.shown_title,  # type: ignore[attr-defined]
+        url=report.shown_url or url,  # type: ignore[attr-defined]
+        published_on=report.shown_published_on,  # type: ignore[attr-defined]
         publisher=claimreview.Publisher(source.name, source.url) if source is not None else None,
-        document_symbol=report.document_symbol,
+        document_symbol=report.shown_document_symbol,  # type: ignore[attr-defined]
     )
 
 
@@ -71,36 +71,35 @@ def _claim_review_rows(
     stances = list(
         selectors.stances_visible_to(access)
         .filter(claim=claim, review_status=ReviewStatus.ACCEPTED)
-        .select_related("actor", "report__source")
+        .select_related("actor")
         .order_by(F("stated_on").asc(nulls_first=True), "created_at", "id")
     )
     evidence: list[Evidence] = list(
-        selectors.evidence_visible_to(access)
-        .filter(claim=claim, review_status=ReviewStatus.ACCEPTED)
-        .select_related("report__source")
-        .order_by("id")
+        selectors.evidence_visible_to(access).filter(claim=claim, review_status=ReviewStatus.ACCEPTED).order_by("id")
     )
     report_ids = {s.report_id for s in stances if s.report_id is not None}
     report_ids |= {e.report_id for e in evidence if e.report_id is not None}
-    visible_reports = (
-        set(selectors.reports_visible_to(access).filter(pk__in=report_ids).values_list("pk", flat=True))
+    # The reports the asker may see, as it is shown them; the others are not named.
+    reports = (
+        {r.pk: r for r in selectors.reports_for_display(access).filter(pk__in=report_ids).defer("text")}
         if report_ids
-        else set()
+        else {}
     )
+    shown_sources = {r.shown_source_id for r in reports.values()}  # type: ignore[attr-defined]
+    sources = Source.objects.in_bulk([pk for pk in shown_sources if pk is not None]) if shown_sources else {}
     # A report's own URL, else one its evidence row gives (a pasted text's original).
     urls = {e.report_id: e.url for e in evidence if e.report_id is not None and e.url}
     works = []
     for item in evidence:
-        if item.report is not None and item.report.pk in visible_reports:
-            works.append(_work(item.report, urls.get(item.report.pk, "")))
+        if item.report_id in reports:
+            works.append(_work(reports[item.report_id], sources, urls.get(item.report_id, "")))
         elif item.report_id is None and item.url:
             works.append(claimreview.Appearance(id=item.url, headline=item.description[:110], url=item.url))
     rows = []
     for stance in stances:
-        report = stance.report
         appearance = None
-        if report is not None and report.pk in visible_reports:
-            appearance = _work(report, urls.get(report.pk, ""))
+        if stance.report_id in reports:
+            appearance = _work(reports[stance.report_id], sources, urls.get(stance.report_id, ""))
         rows.append(
             claimreview.StanceRow(
                 actor_id=stance.actor_id,
@@ -272,7 +271,7 @@ class CSVExportView(GenericAPIView):
     permission_classes = [TrackerPermission]
     renderer_classes = [JSONRenderer]
     pagination_class = None
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, filters.Ordering]
     ordering = ["id"]
     filename = ""
 
@@ -386,7 +385,7 @@ class StanceCSVView(ValuesCSVView):
         ("quote", "quote"),
         ("quote_kind", "quote_kind"),
         ("report_id", "report_id"),
-        ("source", "report__source__name"),
+        ("source", "shown_source"),
         ("confidence", "confidence"),
         ("confidence_wording", "confidence_wording"),
         ("note", "note"),
@@ -396,7 +395,8 @@ class StanceCSVView(ValuesCSVView):
     ]
 
     def get_queryset(self) -> QuerySet:
-        return selectors.stances_visible_to(request_access(self.request))
+        access = request_access(self.request)
+        return selectors.stances_for_display(selectors.stances_visible_to(access), access)
 
 
 def _aliases(actors: Any) -> list[str]:
@@ -407,11 +407,12 @@ def _aliases(actors: Any) -> list[str]:
 class FlagCSVView(ValuesCSVView):
     filterset_class = filters.FlagFilter
     ordering_fields = views.FlagViewSet.ordering_fields
+    ordering_shown = views.FlagViewSet.ordering_shown
     filename = "flags.csv"
     columns = [
         ("id", "id"),
         ("report_id", "report_id"),
-        ("report", "report__title"),
+        ("report", "shown_report_title"),
         ("claim_id", "claim_id"),
         ("claim", "claim__title"),
         ("score", "score"),
@@ -421,10 +422,10 @@ class FlagCSVView(ValuesCSVView):
         ("matched_actors", "matched_actors"),
         ("matched_terms", "matched_terms"),
         ("passages", "passages"),
-        ("reviewed_at", "reviewed_at"),
+        ("reviewed_at", "shown_reviewed_at"),
         ("evidence_id", "evidence_id"),
-        ("created_at", "created_at"),
-        ("updated_at", "updated_at"),
+        ("created_at", "shown_created_at"),
+        ("updated_at", "shown_updated_at"),
     ]
     formatters = {
         "matched_actors": _aliases,
@@ -432,7 +433,7 @@ class FlagCSVView(ValuesCSVView):
     }
 
     def get_queryset(self) -> QuerySet:
-        return selectors.flags_visible_to(request_access(self.request))
+        return selectors.flags_for_display(request_access(self.request))
 
 
 urlpatterns: list[URLPattern] = [

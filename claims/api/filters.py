@@ -11,10 +11,13 @@ from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from rest_framework.filters import OrderingFilter
 
 from claims.api.ids import id_from, looks_like_id
+from claims.api.permissions import request_access
 from claims.models import Actor, Claim, Evidence, Flag, Incident, Position, Report, Source, Stance
 from claims.normalize import normalize_name
+from claims.selectors import report_source_shown
 
 
 class IdField(forms.Field):
@@ -76,8 +79,8 @@ def _text_search(queryset: QuerySet, fields: tuple[str, ...], value: str) -> Que
     for field in fields:
         if field != "search_vector":
             condition |= Q(**{f"{field}__icontains": value})
-    if fields == ("search_vector",):
-        condition = Q(title__icontains=value) | Q(text__icontains=value)
+    if fields == ("search_vector",):  # a report: its text, and its title as the caller is shown it
+        condition = Q(shown_title__icontains=value) | Q(text__icontains=value)
     return queryset.filter(condition)
 
 
@@ -100,10 +103,29 @@ class UtcIsoDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
 
 
+class Ordering(OrderingFilter):
+    """DRF's ordering, where a view may order a name by what the caller is
+    shown (``ordering_shown``: ``{"published_on": "shown_published_on"}``, an
+    annotation of the view's queryset) rather than by the stored field."""
+
+    def get_ordering(self, request: Any, queryset: QuerySet, view: Any) -> Any:
+        ordering = super().get_ordering(request, queryset, view)
+        shown = getattr(view, "ordering_shown", {})
+        if not ordering or not shown:
+            return ordering
+
+        def by_shown(term: str) -> str:
+            name = term.lstrip("-")
+            return term.replace(name, shown.get(name, name))
+
+        return [by_shown(term) for term in ordering]
+
+
+UPDATED_SINCE = "Only rows changed at or after this time (ISO 8601)."
+
+
 class UpdatedSince(filters.FilterSet):
-    updated_since = UtcIsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", help_text="Only rows changed at or after this time (ISO 8601)."
-    )
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", help_text=UPDATED_SINCE)
 
 
 class ClaimFilter(UpdatedSince):
@@ -138,8 +160,9 @@ class ClaimFilter(UpdatedSince):
             stances = stances.filter(actor_id__in=_actor_ids(data["actor"]))
         if data.get("position"):
             stances = stances.filter(position=data["position"])
-        if data.get("source") is not None:
-            stances = stances.filter(report__source_id=data["source"])
+        if data.get("source") is not None:  # the source as the caller is shown the stance's report
+            shown = report_source_shown(request_access(self.request))
+            stances = stances.annotate(shown_source_id=shown["shown_source_id"]).filter(shown_source_id=data["source"])
         if data.get("stated_from"):
             stances = stances.filter(stated_on__gte=data["stated_from"])
         if data.get("stated_to"):
@@ -193,7 +216,7 @@ class StanceFilter(UpdatedSince):
     actor = ActorRefFilter(method="filter_actor", help_text="Actor id, name or alias.")
     position = filters.ChoiceFilter(choices=Position.choices)
     review_status = filters.CharFilter()
-    source = IdFilter(field_name="report__source")
+    source = IdFilter(field_name="shown_source_id", help_text="The source's id (of the stance's report).")
     stated_from = filters.DateFilter(field_name="stated_on", lookup_expr="gte")
     stated_to = filters.DateFilter(field_name="stated_on", lookup_expr="lte")
 
@@ -240,22 +263,28 @@ class SourceFilter(UpdatedSince):
 
 
 class ReportFilter(UpdatedSince):
+    """On what the caller is shown of each report (``selectors.reports_for_display``)."""
+
+    updated_since = UtcIsoDateTimeFilter(field_name="shown_updated_at", lookup_expr="gte", help_text=UPDATED_SINCE)
     status = filters.ChoiceFilter(choices=Report.Status.choices)
-    source = IdFilter()
+    source = IdFilter(field_name="shown_source_id", help_text="The source's id.")
     language = filters.CharFilter()
-    published_from = filters.DateFilter(field_name="published_on", lookup_expr="gte")
-    published_to = filters.DateFilter(field_name="published_on", lookup_expr="lte")
+    published_from = filters.DateFilter(field_name="shown_published_on", lookup_expr="gte")
+    published_to = filters.DateFilter(field_name="shown_published_on", lookup_expr="lte")
     q = filters.CharFilter(method="filter_q", help_text="Full-text search over title and text.")
 
     class Meta:
         model = Report
-        fields = ["status", "source"]
+        fields = ["status"]
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return _text_search(queryset, ("search_vector",), value)
 
 
 class FlagFilter(UpdatedSince):
+    """On what the caller is shown of each flag (``selectors.flags_for_display``)."""
+
+    updated_since = UtcIsoDateTimeFilter(field_name="shown_updated_at", lookup_expr="gte", help_text=UPDATED_SINCE)
     claim = IdFilter()
     report = IdFilter()
     status = filters.ChoiceFilter(choices=Flag.Status.choices)

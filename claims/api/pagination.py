@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
-from django.db.models import Model
+from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
@@ -21,7 +21,7 @@ class Cursor(CursorPagination):
     page_size_query_param = "page_size"
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list | None:
-        self.model = queryset.model  # the position's field is read from it (decode_cursor)
+        self.queryset = queryset  # the position's field is read from it (decode_cursor)
         return super().paginate_queryset(queryset, request, view)
 
     def decode_cursor(self, request: Any) -> Any:
@@ -36,18 +36,20 @@ class Cursor(CursorPagination):
             return cursor
         decoded: Any = cursor.position  # the text after "p=" (typed int in the stubs)
         try:
-            position: Any = str(position_value(self.model, self.ordering[0].lstrip("-"), decoded))
+            position: Any = str(position_value(self.queryset, self.ordering[0].lstrip("-"), decoded))
         except (DjangoValidationError, ValueError, OverflowError):
             raise ValidationError({self.cursor_query_param: [str(self.invalid_cursor_message)]}) from None
         return cursor._replace(position=position)
 
 
-def position_value(model: type[Model], name: str, position: str) -> Any:
-    """``position`` as a value of ``model``'s field ``name``, as the database
-    will take it; ValueError (or a Django ValidationError) if it is none."""
+def position_value(queryset: QuerySet, name: str, position: str) -> Any:
+    """``position`` as a value of ``name``, a field of the queryset's model
+    or an annotation (what a caller is shown: ``ordering_shown``), as the
+    database will take it; ValueError (or a Django ValidationError) if it is none."""
     if "\x00" in position:
         raise ValueError("NUL in a cursor position")  # PostgreSQL takes no NUL in text
-    field: Any = model._meta.get_field(name)
+    annotation = queryset.query.annotations.get(name)
+    field: Any = annotation.output_field if annotation is not None else queryset.model._meta.get_field(name)
     if field.is_relation:
         field = field.target_field
     value = field.to_python(position)

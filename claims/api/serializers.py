@@ -17,6 +17,7 @@ from claims.models import (
     Actor,
     ActorAlias,
     Claim,
+    DatePrecision,
     Evidence,
     Flag,
     Incident,
@@ -24,7 +25,6 @@ from claims.models import (
     Report,
     Source,
     Stance,
-    SubmissionReport,
 )
 from claims.selectors import claims_visible_to, reports_visible_to
 
@@ -131,9 +131,8 @@ class StanceSerializer(serializers.ModelSerializer):
 
     @extend_schema_field({"type": "string", "nullable": True, "example": "AFP"})
     def get_source(self, stance: Stance) -> str | None:
-        # report and report.source are joined by the view's queryset.
-        report = stance.report
-        return report.source.name if report is not None and report.source is not None else None
+        # The report's source as the caller is shown it (selectors.stances_for_display).
+        return stance.shown_source  # type: ignore[attr-defined]
 
 
 class StanceWriteSerializer(_LimitedToVisible, serializers.ModelSerializer):
@@ -258,6 +257,24 @@ class ClaimDetailSerializer(ClaimSerializer):
 
 
 class ReportSerializer(serializers.ModelSerializer):
+    """A report as the caller is shown it (``selectors.reports_for_display``):
+    a report the caller's team reached through its own submission of the text
+    shows what that submission sent, and times no earlier than it."""
+
+    title = serializers.CharField(source="shown_title", read_only=True)
+    url = serializers.CharField(source="shown_url", read_only=True)
+    document_symbol = serializers.CharField(source="shown_document_symbol", read_only=True)
+    source = serializers.IntegerField(  # type: ignore[assignment]  # a field named like Field.source
+        source="shown_source_id", read_only=True, allow_null=True, help_text="The source's id."
+    )
+    published_on = serializers.DateField(source="shown_published_on", read_only=True, allow_null=True)
+    published_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, source="shown_published_precision", read_only=True
+    )
+    processed_at = serializers.DateTimeField(source="shown_processed_at", read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(source="shown_created_at", read_only=True)
+    updated_at = serializers.DateTimeField(source="shown_updated_at", read_only=True)
+
     class Meta:
         model = Report
         fields = [
@@ -331,25 +348,6 @@ class SubmittedReportSerializer(ReportSerializer):
         return _matching(report)
 
 
-class WithheldReportSerializer(serializers.Serializer):
-    """A report of the submission that the submitter's team may not read:
-    another team had submitted the same text first, privately. Shown as
-    this submission sent it; nothing of the other team's report."""
-
-    title = serializers.CharField(help_text="The title this submission gave it.")
-    language = serializers.CharField(source="report.language", help_text="The language of its text.")
-    status = serializers.CharField(source="report.status", help_text="Where its matching stands.")
-    matching = serializers.SerializerMethodField()
-
-    def get_matching(self, link: SubmissionReport) -> str:
-        if link.report.status == Report.Status.UNSUPPORTED_LANGUAGE:
-            return not_matched_note(link.report.language)
-        return (
-            "Another team had submitted the same text, privately: this submission is linked to that "
-            "report, which your team does not see, nor its flags."
-        )
-
-
 class SubmissionSerializer(serializers.Serializer):
     """What a report submission became."""
 
@@ -357,11 +355,17 @@ class SubmissionSerializer(serializers.Serializer):
     status = serializers.CharField()
     error = serializers.CharField()
     created_at = serializers.DateTimeField()
-    reports = SubmittedReportSerializer(many=True, help_text="Its reports that the caller's team may read.")
-    withheld = WithheldReportSerializer(many=True)
+    reports = SubmittedReportSerializer(many=True)
 
 
 class FlagSerializer(serializers.ModelSerializer):
+    """A flag as the caller is shown it (``selectors.flags_for_display``): no
+    time earlier than the caller's team reached the report."""
+
+    reviewed_at = serializers.DateTimeField(source="shown_reviewed_at", read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(source="shown_created_at", read_only=True)
+    updated_at = serializers.DateTimeField(source="shown_updated_at", read_only=True)
+
     class Meta:
         model = Flag
         fields = [

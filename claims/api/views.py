@@ -82,7 +82,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TrackerView
     def get_queryset(self) -> QuerySet[Claim]:
         claims = selectors.claims_visible_to(self.access).select_related("alleged_perpetrator")
         if self.action == "retrieve":
-            stances = selectors.stances_for_display(selectors.stances_visible_to(self.access))
+            stances = selectors.stances_for_display(selectors.stances_visible_to(self.access), self.access)
             return claims.prefetch_related(
                 Prefetch("tags", to_attr="tag_list"),
                 Prefetch("incidents", to_attr="incident_list"),
@@ -108,7 +108,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TrackerView
     )
     @action(detail=True, methods=["get"])
     def matrix(self, request: Request, pk: str) -> Response:
-        rows = selectors.attribution_matrix(claims=self.get_queryset().filter(pk=id_from(pk)))
+        rows = selectors.attribution_matrix(claims=self.get_queryset().filter(pk=id_from(pk)), who=self.access)
         if not rows:
             raise NotFound()
         # The selector's rows are the documented shape (MatrixClaimSerializer)
@@ -156,8 +156,9 @@ class AttributionMatrixView(GenericAPIView):
             ids = [id_from(value) for value in raw]
         except ValueError as exc:
             raise ApiValidationError({"claim": [str(exc)]}) from None
-        claims = selectors.claims_visible_to(request_access(request)).filter(pk__in=ids)
-        return Response(selectors.attribution_matrix(claims=claims))  # the MatrixClaimSerializer shape
+        access = request_access(request)
+        claims = selectors.claims_visible_to(access).filter(pk__in=ids)
+        return Response(selectors.attribution_matrix(claims=claims, who=access))  # the MatrixClaimSerializer shape
 
 
 @extend_schema_view(
@@ -210,7 +211,7 @@ class StanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     ordering_fields = ["id", "stated_on", "updated_at"]
 
     def get_queryset(self) -> QuerySet:
-        return selectors.stances_for_display(selectors.stances_visible_to(self.access))
+        return selectors.stances_for_display(selectors.stances_visible_to(self.access), self.access)
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         return s.StanceWriteSerializer if self.action == "create" else s.StanceSerializer
@@ -281,8 +282,9 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         description="Exactly one of `text`, `file` (multipart) or `url` (fetched through the guarded "
         "fetcher). Each report's `matching` says what will happen to it: matching runs in the background "
         "(follow its flags with `GET /api/v1/flags/?report=<id>`), or why it will not be matched. The same "
-        "text as a report already stored is linked to it, not stored again; if another team submitted that "
-        "text first, privately, it is listed under `withheld` with only what this submission sent.",
+        "text as a report already stored is linked to it, not stored again. If another team had submitted "
+        "that text privately, your team is shown the report as this submission sent it, as if it were the "
+        "first: its title, url, source and date, and times no earlier than this submission.",
         parameters=[IDEMPOTENCY_HEADER],
         request={"application/json": s.ReportSubmitSerializer, "multipart/form-data": s.ReportSubmitSerializer},
         responses={201: s.SubmissionSerializer},
@@ -298,9 +300,10 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, TrackerViewSet):
     filterset_class = filters.ReportFilter
     ordering_fields = ["id", "published_on", "updated_at"]
+    ordering_shown = {"published_on": "shown_published_on", "updated_at": "shown_updated_at"}
 
     def get_queryset(self) -> QuerySet:
-        return selectors.reports_visible_to(self.access).defer("search_vector")
+        return selectors.reports_for_display(self.access)
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action == "create":
@@ -337,14 +340,14 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
         submission = submitted.submission
-        shown, withheld = selectors.submission_reports_for(submission=submission, who=self.access)
         answer = {
             "id": submission.pk,
             "status": submission.status,
             "error": submission.error,
             "created_at": submission.created_at,
-            "reports": shown,
-            "withheld": withheld,
+            "reports": selectors.submission_reports_for(
+                submission=submission, who=self.access, replayed=submitted.replayed
+            ),
         }
         response = Response(s.SubmissionSerializer(answer).data, status=status.HTTP_201_CREATED)
         if submitted.replayed:
@@ -360,9 +363,10 @@ class FlagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TrackerViewS
     serializer_class = s.FlagSerializer
     filterset_class = filters.FlagFilter
     ordering_fields = ["id", "score", "updated_at"]
+    ordering_shown = {"updated_at": "shown_updated_at"}
 
     def get_queryset(self) -> QuerySet:
-        return selectors.flags_visible_to(self.access)
+        return selectors.flags_for_display(self.access)
 
     @extend_schema(
         summary="Accept or reject a flag",
@@ -379,7 +383,7 @@ class FlagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TrackerViewS
         serializer = s.FlagReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         flag = services.flag_review(flag=flag, reviewer=self.user, decision=serializer.validated_data["decision"])
-        return Response(s.FlagSerializer(flag).data)
+        return Response(s.FlagSerializer(self.get_queryset().get(pk=flag.pk)).data)
 
 
 @extend_schema(
