@@ -166,10 +166,11 @@ def test_claim_detail_query_count_does_not_grow_with_its_stances(api, suffix):
 def _reached_through_a_link(team) -> None:
     """Another team's private report that ``team`` submitted too: shown to it through its link."""
     report = factories.ReportFactory.build()
-    for owner, title in ((factories.TeamFactory(), report.title), (team, f"Ours: {report.title}")):
+    for owner, mark in ((factories.TeamFactory(), "Theirs"), (team, "Ours")):
         submission = services.submission_create(channel=Submission.Channel.API, raw=report.text.encode(), team=owner)
+        source = factories.SourceFactory(name=f"{mark}: {report.title}")
         stored, _ = services.report_store(
-            submission=submission, title=title, text=report.text, source=factories.SourceFactory()
+            submission=submission, title=f"{mark}: {report.title}", text=report.text, source=source
         )
     factories.FlagFactory(report=stored)
     factories.StanceFactory(report=stored, speaker=factories.ActorFactory())
@@ -184,6 +185,8 @@ def test_reports_shown_through_the_teams_own_submission_keep_the_count(api, url,
     assert len(_rows(body)) >= N
     if url == "/api/v1/reports/":
         assert all(row["title"].startswith("Ours: ") for row in _rows(body))
+    if url == "/api/v1/stances/":
+        assert all(row["source"].startswith("Ours: ") for row in _rows(body))
     for _ in range(N):
         _reached_through_a_link(factcheck_team)
     large, body = _count(api, url, {"ordering": "-updated_at"})
