@@ -54,7 +54,7 @@ FIELDS = ["created_at", "title", "source", "url", "document_symbol", "published_
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0006_report_team_and_submission_link_title"),
+        ("claims", "0007_report_match_progress"),
     ]
 
     operations = [
