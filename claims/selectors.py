@@ -492,8 +492,8 @@ def tombstones_since(*, since: datetime.datetime, who: AnyUser | Access) -> list
     before: deleted claims that were published (or its team's); stances,
     evidence and flags on claims it can see or that were deleted in its sight
     (stances and evidence accepted or its team's, flags on reports it can
-    see); and claims since unpublished, which vanish from the asker's lists
-    just as a deletion does."""
+    see, deleted since it reached the report); and claims since unpublished,
+    which vanish from the asker's lists just as a deletion does."""
     access = _access(who)
     out: list[dict] = []
     claims_gone = Claim.history.filter(history_type="-", history_date__gte=since)  # type: ignore[attr-defined]
