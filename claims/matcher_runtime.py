@@ -7,6 +7,7 @@ only turns rows into its plain inputs and its output into ``FlagProposal``s.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import threading
 from collections import defaultdict
@@ -26,6 +27,7 @@ from claims.matching import (
     ClaimDoc,
     ClaimMatch,
     Hits,
+    IncidentDoc,
     Matcher,
     build_matcher,
     claim_content_hash,
@@ -37,6 +39,7 @@ from claims.models import (
     ActorAlias,
     Claim,
     ClaimEmbedding,
+    Incident,
     MatcherState,
     Report,
     ReviewStatus,
@@ -86,7 +89,9 @@ def claim_docs() -> list[ClaimDoc]:
     """Every claim as the matcher indexes it: text, title, the names and
     aliases of its alleged perpetrator and of the actors holding accepted
     stances on it (a pending or rejected stance is not part of the record),
-    and its incidents' titles and places. A fixed number of queries."""
+    and its incidents' titles and places; with its kind, its alleged
+    perpetrator and its incidents (place, date and precision, agent), from
+    which the matcher derives what the claim is about. A fixed number of queries."""
     names: dict[int, list[str]] = defaultdict(list)
     for actor_id, name in Actor.objects.values_list("id", "name"):
         names[actor_id].append(name)
@@ -96,14 +101,20 @@ def claim_docs() -> list[ClaimDoc]:
     accepted = Stance.objects.filter(review_status=ReviewStatus.ACCEPTED)
     for claim_id, actor_id in accepted.values_list("claim_id", "actor_id").distinct():
         claim_actors[claim_id].add(actor_id)
-    incidents: dict[int, list[str]] = defaultdict(list)
-    for claim_id, title, place in Claim.incidents.through.objects.values_list(
-        "claim_id", "incident__title", "incident__place_name"
+    incident_docs = {
+        pk: IncidentDoc(id=pk, title=title, place=place, date=date, date_precision=precision, agent=agent)
+        for pk, title, place, date, precision, agent in Incident.objects.values_list(
+            "id", "title", "place_name", "date_start", "date_precision", "agent"
+        )
+    }
+    incidents: dict[int, list[IncidentDoc]] = defaultdict(list)
+    for claim_id, incident_id in Claim.incidents.through.objects.order_by("incident_id").values_list(
+        "claim_id", "incident_id"
     ):
-        incidents[claim_id].extend(part for part in (title, place) if part)
+        incidents[claim_id].append(incident_docs[incident_id])
     docs = []
-    for claim_id, title, text, perpetrator_id in Claim.objects.order_by("id").values_list(
-        "id", "title", "text", "alleged_perpetrator_id"
+    for claim_id, title, text, kind, perpetrator_id in Claim.objects.order_by("id").values_list(
+        "id", "title", "text", "kind", "alleged_perpetrator_id"
     ):
         actor_ids = claim_actors[claim_id] | ({perpetrator_id} if perpetrator_id else set())
         docs.append(
@@ -113,10 +124,18 @@ def claim_docs() -> list[ClaimDoc]:
                 text=text,
                 actor_ids=tuple(sorted(actor_ids)),
                 actor_names=tuple(n for a in sorted(actor_ids) for n in names[a]),
-                incident_names=tuple(incidents[claim_id]),
+                incident_names=tuple(part for i in incidents[claim_id] for part in (i.title, i.place) if part),
+                kind=kind,
+                perpetrator_id=perpetrator_id,
+                incidents=tuple(incidents[claim_id]),
             )
         )
     return docs
+
+
+def actor_parents() -> dict[int, int]:
+    """Each actor that belongs to another, and that one (its parent)."""
+    return dict(Actor.objects.filter(parent__isnull=False).values_list("id", "parent_id"))
 
 
 def alias_entries() -> list[AliasEntry]:
@@ -180,7 +199,9 @@ def build() -> Matcher:
     if use_embeddings is not False:
         cache = _cached_embeddings()
         embeddings_encode_missing(docs, cache=cache)
-    return build_matcher(docs, alias_entries(), embeddings=use_embeddings, claim_embeddings=cache)
+    return build_matcher(
+        docs, alias_entries(), embeddings=use_embeddings, claim_embeddings=cache, actor_parents=actor_parents()
+    )
 
 
 def current_matcher() -> Matcher:
@@ -204,7 +225,8 @@ def language_supported(language: str) -> bool:
 
 
 def _proposals(matches: list[ClaimMatch]) -> list[FlagProposal]:
-    """Matches in storable form (suggested or strong only)."""
+    """Matches in storable form (suggested or strong only). The elements that
+    made a match ("weapon: sarin", "place: Zamalka") come first among its terms."""
     return [
         FlagProposal(
             claim_id=int(m.claim_id),
@@ -212,16 +234,23 @@ def _proposals(matches: list[ClaimMatch]) -> list[FlagProposal]:
             tier=str(m.tier),
             passages=m.passages,
             matched_actors=m.actors,
-            matched_terms=m.terms,
+            matched_terms=m.elements + m.terms,
         )
         for m in matches
         if m.tier is not None
     ]
 
 
-def proposals_for(matcher: Matcher, text: str, *, claim_ids: list[int] | None = None) -> list[FlagProposal]:
+def proposals_for(
+    matcher: Matcher, text: str, *, claim_ids: list[int] | None = None, published: datetime.date | None = None
+) -> list[FlagProposal]:
     """The matcher's flags for a text, in storable form (suggested or strong only)."""
-    return _proposals(matcher.match(text, claim_ids=claim_ids))
+    return _proposals(matcher.match(text, claim_ids=claim_ids, published=published))
+
+
+def report_text(report: Report) -> str:
+    """What the matcher reads of a report: its title, then its text."""
+    return f"{report.title}\n\n{report.text}"
 
 
 @dataclass(frozen=True)
@@ -243,14 +272,15 @@ def match_report(report: Report, *, until: float | None = None) -> ReportMatch:
     result to ``processing``."""
     matcher = current_matcher()
     version = matcher_version(matcher)
-    text = f"{report.title}\n\n{report.text}"
+    text = report_text(report)
     progress = processing.report_progress(report=report, matcher_version=version)
     scan = matcher.scan(text, start=progress.next_passage if progress else 0, until=until)
     if progress is None and scan.done:  # the usual case: the whole report in one run
-        hits = scan.best(floor=matcher.thresholds.suggest)
+        hits = matcher.flaggable(scan)
     else:
         table = Hits.from_bytes(progress.hits).merge(scan.table()) if progress else scan.table()
         if not scan.done:
             return ReportMatch(version, None, scan.next, scan.total, table.to_bytes())
-        hits = table.best(floor=matcher.thresholds.suggest)
-    return ReportMatch(version, _proposals(matcher.explain(text, hits, context=scan.context)), scan.next, scan.total)
+        hits = matcher.flaggable(table)
+    matches = matcher.explain(text, hits, context=scan.context, published=report.published_on)
+    return ReportMatch(version, _proposals(matches), scan.next, scan.total)

@@ -78,9 +78,11 @@ def claim_rematch(*, claim_id: int) -> dict[str, int]:
     version = matcher_runtime.matcher_version(matcher)
     candidate_ids = report_candidates(claim)
     flagged = 0
-    for report in Report.objects.filter(pk__in=candidate_ids).only("pk", "title", "text"):
+    for report in Report.objects.filter(pk__in=candidate_ids).only("pk", "title", "text", "published_on"):
         # claim_ids restricts the scoring to this claim (see Matcher.candidates).
-        proposals = matcher_runtime.proposals_for(matcher, f"{report.title}\n\n{report.text}", claim_ids=[claim.pk])
+        proposals = matcher_runtime.proposals_for(
+            matcher, matcher_runtime.report_text(report), claim_ids=[claim.pk], published=report.published_on
+        )
         if proposals:
             processing.flags_store(report=report, proposals=proposals, matcher_version=version)
             flagged += 1

@@ -381,3 +381,22 @@ def test_a_long_text_matched_in_pieces_is_split_into_passages_once(monkeypatch):
     matcher.scan("A short report about chlorine.")
     matcher.scan(text, start=first.next, until=0.0)
     assert len(calls) == 2  # the long text once, the short one once
+
+
+def test_a_definite_description_stands_for_itself_with_a_name_or_adjective():
+    index = AliasIndex([AliasEntry("gov", "Ruritanian government"), AliasEntry("gov", "the regime")])
+
+    def found(text):
+        return [(m.actor_id, m.alias) for m in index.find(text)]
+
+    assert found("the Assad regime fired rockets") == [("gov", "the Assad regime")]
+    assert found("Assad's regime denied it") == [("gov", "Assad's regime")]
+    assert found("the criminal regime used gas") == [("gov", "the criminal regime")]
+    assert found("the Turkish regime said") == []  # another country's
+    assert found("a regime change") == []
+
+
+def test_a_country_named_as_agent_is_the_government_named_after_it():
+    index = AliasIndex([AliasEntry("gov", "Ruritanian government"), AliasEntry("sy", "Syrian government")])
+    assert [(m.actor_id, m.alias) for m in index.find("Syria denies using chemical weapons")] == [("sy", "Syria")]
+    assert index.find("fighting in Syria") == []

@@ -29,13 +29,14 @@ from claims.matching.scorer import (
     BM25_ONLY,
     FEATURES,
     CalibrationError,
+    ElementScorer,
     Scorer,
     Thresholds,
     ThresholdsError,
     load_scorer,
     load_thresholds,
 )
-from claims.matching.types import AliasEntry, ClaimDoc, ClaimMatch
+from claims.matching.types import AliasEntry, ClaimDoc, ClaimMatch, IncidentDoc
 
 __all__ = [
     "BM25_ONLY",
@@ -46,8 +47,10 @@ __all__ = [
     "CalibrationError",
     "ClaimDoc",
     "ClaimMatch",
+    "ElementScorer",
     "Encoder",
     "Hits",
+    "IncidentDoc",
     "Matcher",
     "MiniLMEncoder",
     "Scan",

@@ -4,14 +4,16 @@ calibration loops that evaluate_matcher and calibrate_matcher run."""
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import json
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from claims.matching.types import ClaimDoc
+from claims.matching.types import ClaimDoc, IncidentDoc
 
 # --- loading -----------------------------------------------------------------------
 
@@ -194,7 +196,8 @@ def choose_threshold(scores: Sequence[LabelledScore], min_precision: float, min_
 
 def _chosen(threshold, precision, recall, flagged, rule, min_flagged) -> dict:
     return {
-        "threshold": round(threshold, 6),
+        # Rounded down: rounding up would leave out the pair the threshold was chosen at.
+        "threshold": math.floor(threshold * 1e6) / 1e6,
         "precision": round(precision, 4),
         "recall": round(recall, 4),
         "flagged": flagged,
@@ -294,3 +297,107 @@ def training_pairs(
             rows.append(pc.features[chosen])
             labels.append(is_relevant[chosen])
     return np.vstack(rows), np.concatenate(labels).astype(np.float64)
+
+
+# --- the in-domain set (shared/eval/domain-syria layout) --------------------------------
+
+
+@dataclass
+class DomainSet:
+    """Claims with their structure, actors and labelled reports, as the
+    matcher takes them (the same ClaimDoc fields matcher_runtime fills from
+    the record)."""
+
+    claims: list[ClaimDoc]
+    aliases: list
+    parents: dict
+    reports: list[tuple[str, str, datetime.date | None]]  # (unit id, title and text, published date)
+    labels: dict[tuple[str, str], bool]  # (unit id, claim id) -> both annotators (True) or one (False)
+
+
+def load_domain(folder: Path | str) -> DomainSet:
+    """``claims.jsonl``, ``actors.jsonl``, ``labels.tsv`` and ``articles.jsonl(.gz)`` of a folder."""
+    import csv
+
+    from claims.matching.types import AliasEntry
+
+    folder = Path(folder)
+    actors = [json.loads(line) for line in _open_text(folder / "actors.jsonl") if line.strip()]
+    names = {
+        a["name"]: [a["name"]] + [x["name"] for x in a.get("aliases", []) if not x.get("ambiguous")] for a in actors
+    }
+    aliases = [AliasEntry(a["name"], a["name"]) for a in actors] + [
+        AliasEntry(a["name"], x["name"], ambiguous=bool(x.get("ambiguous")))
+        for a in actors
+        for x in a.get("aliases", [])
+    ]
+    claims = []
+    for line in _open_text(folder / "claims.jsonl"):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        perpetrator, incident = row.get("perpetrator"), row.get("incident")
+        incidents: tuple[IncidentDoc, ...] = ()
+        if incident:
+            # One incident per distinct (name, place, date), as a researcher records it.
+            key = (incident["name"], incident.get("place") or "", incident.get("date") or "")
+            incidents = (
+                IncidentDoc(
+                    id="|".join(key),
+                    title=incident["name"],
+                    place=incident.get("place") or "",
+                    date=incident.get("date") or None,
+                    date_precision=incident.get("date_precision") or "day",
+                ),
+            )
+        claims.append(
+            ClaimDoc(
+                id=row["id"],
+                title=row.get("title") or "",
+                text=row.get("text") or "",
+                actor_ids=(perpetrator,) if perpetrator else (),
+                actor_names=tuple(names.get(perpetrator, [])),
+                incident_names=tuple(part for i in incidents for part in (i.title, i.place) if part),
+                kind=row.get("kind") or "",
+                perpetrator_id=perpetrator,
+                incidents=incidents,
+            )
+        )
+    articles = folder / "articles.jsonl.gz"
+    if not articles.exists():
+        articles = folder / "articles.jsonl"
+    reports = []
+    for line in _open_text(articles):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        published = None
+        try:
+            month, day, year = (int(p) for p in str(row.get("date") or "").split("/"))
+            published = datetime.date(year, month, day)
+        except ValueError:
+            pass
+        reports.append((str(row["unit_id"]), f"{row.get('title') or ''}\n\n{row.get('text') or ''}", published))
+    with (folder / "labels.tsv").open(encoding="utf-8") as fh:
+        labels = {(r["unit_id"], r["claim_id"]): r["agreed"] == "yes" for r in csv.DictReader(fh, delimiter="\t")}
+    return DomainSet(claims, aliases, {a["name"]: a.get("parent") for a in actors}, reports, labels)
+
+
+def element_training_rows(matcher, domain: DomainSet):
+    """(rows, labels, gated) for fitting the element scorer: for every report
+    and every candidate claim with elements, its coverage by the best passage
+    and its element features; labels are the pairs both annotators marked relevant
+    (pairs only one marked are left out); ``gated``: a necessary element is
+    missing (never flagged, not fitted on)."""
+    import numpy as np
+
+    rows, labels, gated = [], [], []
+    for unit, text, published in domain.reports:
+        for claim_id, coverage, found in matcher.element_rows(text, published=published):
+            agreed = domain.labels.get((unit, claim_id))
+            if agreed is False:
+                continue
+            rows.append([coverage, *found.features])
+            labels.append(agreed is True)
+            gated.append(bool(found.missing))
+    return np.array(rows, dtype=np.float64), np.array(labels, dtype=np.float64), np.array(gated, dtype=bool)

@@ -4,6 +4,7 @@ the benchmark and the tests all go through ``Matcher``."""
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -12,16 +13,32 @@ from dataclasses import dataclass
 import numpy as np
 
 from claims.matching.aliases import ActorMention, AliasIndex
+from claims.matching.elements import (
+    ClaimElements,
+    ElementMatch,
+    ReportEvidence,
+    claim_elements,
+    element_features,
+    opposing_perpetrators,
+)
 from claims.matching.embeddings import Encoder, claim_content_hash, claim_embedding_text
 from claims.matching.index import ClaimIndex, actor_term
-from claims.matching.scorer import FEATURES, Scorer, Thresholds, load_scorer, load_thresholds
+from claims.matching.scorer import (
+    FEATURES,
+    ElementScorer,
+    Scorer,
+    Thresholds,
+    load_element_scorer,
+    load_scorer,
+    load_thresholds,
+)
 from claims.matching.text import Passage, analyze, passage_windows, split_passages, stem, words
 from claims.matching.types import AliasEntry, ClaimDoc, ClaimMatch
 from claims.normalize import normalize_name
 
 # Bump whenever scoring changes (features, weights, analyzer, passages):
 # thresholds calibrated for another version are refused.
-MATCHER_VERSION = "2026.11-4"
+MATCHER_VERSION = "2026.12-1"
 
 # How many claims each stage-1 retriever hands to the scorer, per passage.
 POOL_SIZE = 100
@@ -37,6 +54,9 @@ PASSAGES_SHOWN = 3
 # Splitting a long text into passages takes a while (1.5 s for 5.6 MB on the
 # development machine). A long text matched in pieces is split once per
 # process, not once per piece: the last few long texts' windows are kept.
+# A claim with elements scores this share of its score when a report lacks a
+# necessary one (no flag, however many words they share; still ranked).
+GATED = 1e-3
 LONG_TEXT = 100_000  # characters
 LONG_TEXTS_KEPT = 2
 
@@ -103,13 +123,18 @@ class Hits:
     def from_bytes(cls, data: bytes | memoryview) -> Hits:
         return cls(np.frombuffer(data, dtype=cls.ROW).copy())
 
-    def best(self, *, floor: float = -np.inf) -> dict[str | int, list[Hit]]:
-        """The hits of the claims whose best passage scores at least ``floor``."""
+    def best(self, *, floor: float = -np.inf, keep: Iterable = ()) -> dict[str | int, list[Hit]]:
+        """The hits of the claims whose best passage scores at least ``floor``,
+        and of the claims in ``keep`` whatever their score."""
         claims = self.rows["claim"]
         first = np.flatnonzero(np.r_[True, claims[1:] != claims[:-1]]) if len(claims) else np.zeros(0, np.int64)
         bounds = np.r_[first, len(claims)]
         out: dict[str | int, list[Hit]] = {}
-        for g in np.flatnonzero(self.rows["score"][first] >= floor).tolist():
+        wanted = self.rows["score"][first] >= floor
+        keep = list(keep)
+        if keep:
+            wanted |= np.isin(claims[first], np.asarray(keep, dtype=np.int64))
+        for g in np.flatnonzero(wanted).tolist():
             group = self.rows[bounds[g] : bounds[g + 1]]
             out[int(group["claim"][0])] = list(
                 zip(group["score"].tolist(), group["start"].tolist(), group["end"].tolist(), strict=True)
@@ -152,12 +177,15 @@ class Scan:
     def done(self) -> bool:
         return self.next >= self.total
 
-    def best(self, *, k: int | None = None, floor: float = -np.inf) -> dict[str | int, list[Hit]]:
-        """The hits of the claims whose best passage scores at least ``floor``,
-        best claim first (among equal scores the claim indexed first), the top ``k``."""
+    def best(self, *, k: int | None = None, floor: float = -np.inf, keep: Iterable = ()) -> dict[str | int, list[Hit]]:
+        """The hits of the claims whose best passage scores at least ``floor``
+        (and of the claims in ``keep`` whatever their score), best claim first
+        (among equal scores the claim indexed first), the top ``k``."""
         best = self._scores[self._groups]
         order = np.argsort(-best, kind="stable")
-        order = order[best[order] >= floor][:k]
+        keep = set(keep)
+        order = order[(best[order] >= floor) | np.array([self._ids[g] in keep for g in order.tolist()], dtype=bool)]
+        order = order[:k]
         bounds = np.r_[self._groups, len(self._scores)].tolist()
         out = {}
         for g in order.tolist():
@@ -183,7 +211,11 @@ class Matcher:
     ``claim_content_hash(doc)`` to a cached vector; claims missing from it are
     encoded now, and ``new_embeddings`` lists what was computed so the caller
     can store it. ``scorer`` and ``thresholds`` default to the calibrated ones
-    for the mode (thresholds.json).
+    for the mode (thresholds.json), and so does ``element_scorer``, which
+    scores the claims that have elements (an incident or an alleged
+    perpetrator: elements.py). ``actor_parents`` maps an actor id to the
+    actor it belongs to (the Syrian Arab Air Force to the armed forces to the
+    government): a claim against the government is also about its air force.
     """
 
     def __init__(
@@ -195,6 +227,8 @@ class Matcher:
         claim_embeddings: Mapping[str, np.ndarray] | None = None,
         scorer: Scorer | None = None,
         thresholds: Thresholds | None = None,
+        element_scorer: ElementScorer | None = None,
+        actor_parents: Mapping | None = None,
         max_passage_words: int = 60,
     ):
         self.claims = list(claims)
@@ -208,6 +242,11 @@ class Matcher:
         # bm25s cannot index nothing; an empty matcher matches nothing.
         self.index = ClaimIndex(self.claims or [ClaimDoc(id="", title="", text="")], skip_names=skip)
         self._position = {c.id: i for i, c in enumerate(self.claims)}
+        self.elements = self._claim_elements(actor_parents or {})
+        # The claims with elements are kept whatever their words score: their
+        # score is known only once their elements are read (``explain``).
+        self.structured_ids = frozenset(self.claims[i].id for i in self.elements)
+        self._element_scorer = element_scorer
         self.new_embeddings: dict[str, np.ndarray] = {}
         self.claim_vectors: np.ndarray | None = None
         if encoder is not None:
@@ -224,6 +263,29 @@ class Matcher:
         if not self.claims:
             return np.zeros((0, 1), dtype=np.float32)
         return np.stack([np.asarray(cache.get(h, self.new_embeddings.get(h)), dtype=np.float32) for h in hashes])
+
+    def _claim_elements(self, parents: Mapping) -> dict[int, ClaimElements]:
+        """The elements of the claims the record gives structure to, by claim index."""
+        structured = [i for i, c in enumerate(self.claims) if c.incidents or c.perpetrator_id is not None]
+        if not structured:
+            return {}
+        children: dict = {}
+        for child, parent in parents.items():
+            if parent is not None:
+                children.setdefault(parent, []).append(child)
+        rivals = opposing_perpetrators([self.claims[i] for i in structured], parents)
+        out = {}
+        for i in structured:
+            elements = claim_elements(self.claims[i], children, rivals.get(self.claims[i].id, ()))
+            if elements.structured:
+                out[i] = elements
+        return out
+
+    @property
+    def element_scorer(self) -> ElementScorer:
+        if self._element_scorer is None:
+            self._element_scorer = load_element_scorer(self.mode, MATCHER_VERSION)
+        return self._element_scorer
 
     @property
     def scorer(self) -> Scorer:
@@ -381,20 +443,38 @@ class Matcher:
     # --- scoring ------------------------------------------------------------------------
 
     def rank(
-        self, text: str, *, k: int | None = 20, claim_ids: Iterable[str | int] | None = None, explain: bool = True
+        self,
+        text: str,
+        *,
+        k: int | None = 20,
+        claim_ids: Iterable[str | int] | None = None,
+        explain: bool = True,
+        published: datetime.date | None = None,
     ) -> list[ClaimMatch]:
         """Claims ranked by score for a report (best first), the top ``k``,
         whatever their score. With ``explain`` (the default) each carries its
         tier (None below the suggest threshold) and its explanation; without,
-        only ids and scores (what evaluation needs)."""
+        only ids and scores (what evaluation needs). ``published`` is the
+        report's date, if known (a report written before an incident is not
+        about it)."""
         scan = self.scan(text, claim_ids=claim_ids)
-        return self.explain(text, scan.best(k=k), flagged_only=False, with_reasons=explain, context=scan.context)
+        hits = scan.best(k=None if self.elements else k)
+        return self.explain(
+            text, hits, k=k, flagged_only=False, with_reasons=explain, context=scan.context, published=published
+        )
 
-    def match(self, text: str, *, claim_ids: Iterable[str | int] | None = None) -> list[ClaimMatch]:
+    def match(
+        self, text: str, *, claim_ids: Iterable[str | int] | None = None, published: datetime.date | None = None
+    ) -> list[ClaimMatch]:
         """The claims a report bears on: those at or above the suggest
         threshold, each with its tier and explanation."""
         scan = self.scan(text, claim_ids=claim_ids)
-        return self.explain(text, scan.best(floor=self.thresholds.suggest), context=scan.context)
+        return self.explain(text, self.flaggable(scan), context=scan.context, published=published)
+
+    def flaggable(self, found: Scan | Hits) -> dict[str | int, list[Hit]]:
+        """The hits ``explain`` may flag: those of the claims whose best
+        passage reaches the suggest threshold, and of every claim with elements."""
+        return found.best(floor=self.thresholds.suggest, keep=self.structured_ids)
 
     def explain(
         self,
@@ -405,31 +485,89 @@ class Matcher:
         flagged_only: bool = True,
         with_reasons: bool = True,
         context: Mapping[tuple[int, int], PassageContext] | None = None,
+        published: datetime.date | None = None,
     ) -> list[ClaimMatch]:
         """The claims of ``hits`` (all of ``text``'s passages scanned, in one
         scan or merged from pieces) best first: by default those at or above
         the suggest threshold with their tier, passages, actors and terms. A
-        claim this matcher no longer has is left out."""
-        thresholds = self.thresholds if with_reasons else None
-        floor = thresholds.suggest if thresholds and flagged_only else float("-inf")
-        ranked = sorted(
-            (
-                (float(claim_hits[0][0]), self._position[claim_id], claim_hits)
-                for claim_id, claim_hits in hits.items()
-                if claim_hits and claim_hits[0][0] >= floor and claim_id in self._position
-            ),
-            key=lambda r: (-r[0], r[1]),  # among equal scores, the claim indexed first
-        )
+        claim this matcher no longer has is left out. A claim with elements is
+        scored here, on the whole report (``published``: its date, if known)."""
+        thresholds = self.thresholds if with_reasons or flagged_only else None
+        found: dict[int, ElementMatch] = {}
+        scored = []
+        evidence = None
+        for claim_id, claim_hits in hits.items():
+            if not claim_hits or claim_id not in self._position:
+                continue
+            claim = self._position[claim_id]
+            score = float(claim_hits[0][0])
+            if claim in self.elements:
+                if evidence is None:
+                    evidence = ReportEvidence.read(_windows(text, self.max_passage_words)[1], self.aliases, published)
+                found[claim] = element_features(self.elements[claim], evidence)
+                score = self.element_scorer.score(self._coverage(claim, text, claim_hits), found[claim].features)
+                if found[claim].missing:
+                    score *= GATED
+            scored.append((score, claim, claim_hits))
+        if thresholds and flagged_only:
+            suggest = self.element_scorer.thresholds.suggest if found else thresholds.suggest
+            scored = [r for r in scored if r[0] >= (suggest if r[1] in found else thresholds.suggest)]
+        ranked = sorted(scored, key=lambda r: (-r[0], r[1]))  # among equal scores, the claim indexed first
         words_of: dict[tuple[int, int], list[tuple[str, int | None]]] = {}  # a sentence's words and term ids
         context_of = dict(context or {})
         matches = []
         for score, claim, claim_hits in ranked[:k]:
             match = ClaimMatch(claim_id=self.claims[claim].id, score=round(score, 6), tier=None)
-            if thresholds:
-                match.tier = thresholds.tier(score)
+            if thresholds and with_reasons:
+                scale = self.element_scorer.thresholds if claim in found else thresholds
+                match.tier = scale.tier(score)
                 self._explain(match, claim, text, claim_hits, words_of, context_of)
+                if claim in found:
+                    self._explain_elements(match, found[claim], text)
             matches.append(match)
         return matches
+
+    def _coverage(self, claim: int, text: str, hits: Sequence[Sequence[float]]) -> float:
+        """The most of ``claim``'s proposition one of its best passages covers
+        (claim_coverage, idf-weighted): the claim's own measure, the same
+        whatever other claims the index holds, so both directions agree."""
+        terms = self.index.core_terms[claim]
+        if not len(terms):
+            return 0.0
+        mass = float(self.index.core_idf_mass[claim]) or 1.0
+        idf = self.index.idf
+        best = 0.0
+        for _, start, end in hits:
+            present = set(self.index.term_ids(analyze(text[int(start) : int(end)])))
+            best = max(best, float(sum(idf[t] for t in terms.tolist() if t in present)) / mass)
+        return best
+
+    def _explain_elements(self, match: ClaimMatch, found: ElementMatch, text: str) -> None:
+        """Name the elements that made the match, and the sentences naming them."""
+        match.elements = found.found
+        units = _windows(text, self.max_passage_words)[1]
+        shown = [(p["start"], p["end"]) for p in match.passages]
+        for i in found.units:
+            unit = units[i]
+            if not any(a <= unit.start and unit.end <= b for a, b in shown):
+                match.passages.append({"text": unit.text, "start": unit.start, "end": unit.end, "elements": True})
+
+    def element_rows(
+        self, text: str, *, published: datetime.date | None = None
+    ) -> list[tuple[str | int, float, ElementMatch]]:
+        """For each candidate claim that has elements: (claim id, the most of
+        its proposition one of its best passages covers, how the report covers
+        its elements). What calibration fits on."""
+        hits = self.scan(text).best(floor=np.inf, keep=self.structured_ids)
+        if not hits:
+            return []
+        evidence = ReportEvidence.read(_windows(text, self.max_passage_words)[1], self.aliases, published)
+        out = []
+        for claim_id, claim_hits in hits.items():
+            claim = self._position[claim_id]
+            found = element_features(self.elements[claim], evidence)
+            out.append((claim_id, self._coverage(claim, text, claim_hits), found))
+        return out
 
     def _explain(
         self,
@@ -504,6 +642,7 @@ def build_matcher(
     claim_embeddings: Mapping[str, np.ndarray] | None = None,
     scorer: Scorer | None = None,
     thresholds: Thresholds | None = None,
+    actor_parents: Mapping | None = None,
 ) -> Matcher:
     """The matcher as the product builds it: with the process-wide encoder when
     ``embeddings`` is True, or when it is None and the semantic extra is installed."""
@@ -517,5 +656,11 @@ def build_matcher(
                 "embeddings requested but the semantic extra is not installed (requirements-semantic.txt)"
             )
     return Matcher(
-        claims, aliases, encoder=encoder, claim_embeddings=claim_embeddings, scorer=scorer, thresholds=thresholds
+        claims,
+        aliases,
+        encoder=encoder,
+        claim_embeddings=claim_embeddings,
+        scorer=scorer,
+        thresholds=thresholds,
+        actor_parents=actor_parents,
     )

@@ -10,12 +10,14 @@ stored in thresholds.json beside this module: one entry per mode ("lexical",
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from claims.matching.elements import ELEMENT_FEATURES
 from claims.matching.types import Tier
 
 CALIBRATION_PATH = Path(__file__).with_name("thresholds.json")
@@ -79,6 +81,54 @@ class Thresholds:
         return None
 
 
+COVERAGE_FLOOR = 0.01
+
+
+def coverage_logit(coverage: float) -> float:
+    p = min(max(coverage, COVERAGE_FLOOR), 1 - COVERAGE_FLOOR)
+    return math.log(p / (1 - p))
+
+
+@dataclass(frozen=True)
+class ElementScorer:
+    """Scores a claim that has elements (elements.py) against a report:
+    logit = base * logit(coverage) + weights . element features + bias, where
+    coverage is the most of the claim's proposition one passage covers
+    (claim_coverage, kept within COVERAGE_FLOOR of 0 and 1), weights in ELEMENT_FEATURES order. Fitted on
+    negative-heavy data (most reports bear on no claim), so it has thresholds
+    of its own."""
+
+    base: float
+    weights: tuple[float, ...]
+    bias: float
+    thresholds: Thresholds
+
+    @classmethod
+    def from_dict(cls, entry: dict) -> ElementScorer:
+        unknown = set(entry["weights"]) - set(ELEMENT_FEATURES)
+        if unknown:
+            raise CalibrationError(f"unknown element features {sorted(unknown)}")
+        return cls(
+            base=float(entry["base"]),
+            weights=tuple(float(entry["weights"].get(f, 0.0)) for f in ELEMENT_FEATURES),
+            bias=float(entry["bias"]),
+            thresholds=Thresholds(
+                suggest=float(entry["suggest"]["threshold"]), strong=float(entry["strong"]["threshold"])
+            ),
+        )
+
+    def logit(self, words_score: float, features) -> float:
+        p = min(max(words_score, 1e-9), 1 - 1e-9)
+        return (
+            self.base * math.log(p / (1 - p))
+            + sum(w * f for w, f in zip(self.weights, features, strict=True))
+            + (self.bias)
+        )
+
+    def score(self, words_score: float, features) -> float:
+        return 1.0 / (1.0 + math.exp(-self.logit(words_score, features)))
+
+
 def _entry(mode: str, matcher_version: str, path: Path | str | None) -> dict:
     path = Path(path) if path else CALIBRATION_PATH
     try:
@@ -108,6 +158,15 @@ def load_thresholds(mode: str, matcher_version: str, path: Path | str | None = N
     return Thresholds(suggest=float(entry["suggest"]["threshold"]), strong=float(entry["strong"]["threshold"]))
 
 
+def load_element_scorer(mode: str, matcher_version: str, path: Path | str | None = None) -> ElementScorer:
+    entry = _entry(mode, matcher_version, path)
+    if "elements" not in entry:
+        raise CalibrationError(
+            f"the {mode!r} calibration has no element scorer: run `manage.py calibrate_matcher --domain PATH`"
+        )
+    return ElementScorer.from_dict(entry["elements"])
+
+
 def write_calibration(mode: str, entry: dict, path: Path | str | None = None) -> None:
     """Replace the ``mode`` entry, keeping the others."""
     path = Path(path) if path else CALIBRATION_PATH
@@ -116,11 +175,10 @@ def write_calibration(mode: str, entry: dict, path: Path | str | None = None) ->
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
-def fit_scorer(x: np.ndarray, y: np.ndarray, features: Sequence[str], l2: float = 1.0, steps: int = 50) -> Scorer:
-    """L2-regularised logistic regression (Newton's method) on the columns of
-    ``x`` named by ``features`` (the rest get weight 0); the bias is not penalised."""
-    cols = [FEATURES.index(f) for f in features]
-    a = np.column_stack([x[:, cols], np.ones(len(x))])
+def logistic_regression(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> np.ndarray:
+    """L2-regularised logistic regression (Newton's method): the weights of
+    ``x``'s columns, then the bias (not penalised)."""
+    a = np.column_stack([x, np.ones(len(x))])
     w = np.zeros(a.shape[1])
     penalty = np.full(a.shape[1], l2)
     penalty[-1] = 0.0
@@ -132,7 +190,23 @@ def fit_scorer(x: np.ndarray, y: np.ndarray, features: Sequence[str], l2: float 
         w -= step
         if np.abs(step).max() < 1e-8:
             break
+    return w
+
+
+def fit_scorer(x: np.ndarray, y: np.ndarray, features: Sequence[str], l2: float = 1.0, steps: int = 50) -> Scorer:
+    """Logistic regression on the columns of ``x`` named by ``features`` (the
+    rest get weight 0)."""
+    w = logistic_regression(x[:, [FEATURES.index(f) for f in features]], y, l2, steps)
     weights = dict.fromkeys(FEATURES, 0.0)
     for f, value in zip(features, w[:-1], strict=True):
         weights[f] = float(value)
     return Scorer(tuple(weights[f] for f in FEATURES), float(w[-1]))
+
+
+def fit_element_scorer(rows: np.ndarray, y: np.ndarray, l2: float = 1.0) -> tuple[float, dict[str, float], float]:
+    """(base, weights by element feature, bias) from rows of [coverage,
+    *ELEMENT_FEATURES] (element_training_rows)."""
+    x = rows.copy()
+    x[:, 0] = [coverage_logit(c) for c in rows[:, 0]]
+    w = logistic_regression(x, y, l2, steps=100)
+    return float(w[0]), {f: float(v) for f, v in zip(ELEMENT_FEATURES, w[1:-1], strict=True)}, float(w[-1])

@@ -16,6 +16,18 @@ each, and writes weights, thresholds and how they were chosen into
 claims/matching/thresholds.json (or --output). Never touches the database,
 except to read review decisions with --from-reviews.
 
+With --domain FOLDER (a labelled archive in shared/eval/domain-syria's
+layout: claims with incidents and perpetrators, actors, articles, labels),
+it also fits the element scorer, which scores the claims the record gives
+structure to (an incident or an alleged perpetrator): a logistic regression
+over how much of the claim's proposition its best passage covers and how the report covers
+the claim's elements (weapon, place, time, perpetrator; elements.py), on
+every (report, candidate claim) pair of that archive, where most reports bear
+on no claim. Its two thresholds are chosen there too (--domain-suggest-precision,
+--domain-strong-precision). Only these few weights and thresholds are kept:
+nothing of the archive's text. With --elements-only, the passage scorer and
+its thresholds are kept as shipped and only the element scorer is refitted.
+
 With --from-reviews, researchers' reviewed flags are labelled data too:
 accepted flags are positives, rejected ones negatives, at the score stored on
 the flag. Only flags scored by this MATCHER_VERSION and mode count (others'
@@ -38,14 +50,17 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from claims.matching import MATCHER_VERSION, CalibrationError, build_matcher, semantic_available
+from claims.matching.elements import ELEMENT_FEATURES
 from claims.matching.evaluation import (
     CachingEncoder,
     LabelledScore,
     choose_threshold,
     counts_at,
+    element_training_rows,
     evaluate,
     labelled_scores,
     load_claims,
+    load_domain,
     load_qrels,
     load_queries,
     precision_recall_at,
@@ -55,7 +70,18 @@ from claims.matching.evaluation import (
     write_embedding_cache,
 )
 from claims.matching.index import BACKGROUND_PATH, write_background_df
-from claims.matching.scorer import CALIBRATION_PATH, MODE_FEATURES, fit_scorer, load_scorer, write_calibration
+from claims.matching.scorer import (
+    CALIBRATION_PATH,
+    MODE_FEATURES,
+    ElementScorer,
+    Scorer,
+    Thresholds,
+    fit_element_scorer,
+    fit_scorer,
+    load_scorer,
+    load_thresholds,
+    write_calibration,
+)
 
 DEFAULT_DATA = Path(settings.BASE_DIR).parent / "shared" / "eval" / "retrieval"
 DEFAULT_SETS = ("tweets-snopes", "debates-politifact")
@@ -124,6 +150,23 @@ class Command(BaseCommand):
             "with --reviews-only --min-reviews",
         )
         parser.add_argument(
+            "--domain",
+            help="folder of a labelled archive (claims, actors, articles, labels): fit the element scorer on it",
+        )
+        parser.add_argument(
+            "--elements-only",
+            action="store_true",
+            help="with --domain: keep the shipped passage scorer and thresholds, refit only the element scorer",
+        )
+        parser.add_argument("--domain-suggest-precision", type=float, default=0.65)
+        parser.add_argument("--domain-strong-precision", type=float, default=0.9)
+        parser.add_argument(
+            "--domain-min-flagged",
+            type=int,
+            default=10,
+            help="fewest labelled pairs a chosen element threshold must flag",
+        )
+        parser.add_argument(
             "--write-background",
             action="store_true",
             help="first rewrite the reference document frequencies (background_df.json.gz) from the sets' claims",
@@ -133,6 +176,16 @@ class Command(BaseCommand):
         if opts["split"] != "train":
             raise CommandError("calibrate on the train split only; dev is for reporting")
         modes = ["lexical", "semantic"] if opts["mode"] == "both" else [opts["mode"]]
+        if opts["elements_only"]:
+            if not opts["domain"]:
+                raise CommandError("--elements-only needs --domain")
+            if "semantic" in modes and not semantic_available():
+                if opts["mode"] == "semantic":
+                    raise CommandError("the semantic extra is not installed (requirements-semantic.txt)")
+                modes.remove("semantic")
+            for mode in modes:
+                self._calibrate_elements_only(mode, opts)
+            return
         if opts["reviews_only"]:
             if opts["write_background"]:
                 raise CommandError("--write-background needs the eval data: not with --reviews-only")
@@ -317,6 +370,86 @@ class Command(BaseCommand):
         }
         self._choose_and_write(mode, scores + reviews, reviews, kept, data, opts)
 
+    # --- the element scorer (--domain) ----------------------------------------------------
+
+    def _calibrate_elements_only(self, mode, opts):
+        path = Path(opts["output"])
+        try:
+            scorer = load_scorer(mode, MATCHER_VERSION, path)
+            thresholds = load_thresholds(mode, MATCHER_VERSION, path)
+        except CalibrationError as exc:
+            raise CommandError(f"{mode}: {exc}; --elements-only keeps the passage scorer, which must exist") from exc
+        entry = json.loads(path.read_text())[mode]
+        entry["elements"] = self._fit_elements(mode, scorer, thresholds, opts)
+        write_calibration(mode, entry, path)
+        self.stdout.write(f"wrote {mode} element scorer to {path}")
+
+    @staticmethod
+    def _shipped_elements(mode, opts) -> dict | None:
+        """The element scorer already in the output file, kept when the passage
+        scorer is refitted without --domain (its weights were fitted on
+        scores of the same matcher version only)."""
+        path = Path(opts["output"])
+        if not path.exists():
+            return None
+        entry = json.loads(path.read_text()).get(mode) or {}
+        return entry.get("elements") if entry.get("matcher_version") == MATCHER_VERSION else None
+
+    def _fit_elements(self, mode, scorer: Scorer, thresholds: Thresholds, opts) -> dict:
+        domain = load_domain(opts["domain"])
+        matcher = build_matcher(
+            domain.claims,
+            domain.aliases,
+            embeddings=mode == "semantic",
+            scorer=scorer,
+            thresholds=thresholds,
+            actor_parents=domain.parents,
+        )
+        if matcher.encoder is not None:
+            matcher.encoder = CachingEncoder(matcher.encoder)
+        rows, y, gated = element_training_rows(matcher, domain)
+        if not len(rows) or not y[~gated].sum():
+            raise CommandError(f"{mode}: no labelled pair with its elements in {opts['domain']}")
+        base, weights, bias = fit_element_scorer(rows[~gated], y[~gated], l2=opts["l2"])
+        fitted = ElementScorer(base, tuple(weights[f] for f in ELEMENT_FEATURES), bias, Thresholds(1.0, 1.0))
+        scores = [
+            LabelledScore(fitted.score(r[0], r[1:]) * (1e-3 if g else 1.0), bool(label))
+            for r, label, g in zip(rows, y, gated, strict=True)
+        ]
+        missed = int(y[gated].sum())
+        self.stdout.write(
+            f"{mode} elements: {int(y.sum())} relevant and {int(len(y) - y.sum())} other (report, claim) pairs; "
+            f"{int(gated.sum())} lack a necessary element ({missed} of them relevant); "
+            f"weights base {base:.3f} " + " ".join(f"{f} {w:.3f}" for f, w in weights.items()) + f" bias {bias:.3f}"
+        )
+        minimum = opts["domain_min_flagged"]
+        try:
+            suggest = choose_threshold(scores, opts["domain_suggest_precision"], minimum)
+            strong = choose_threshold(scores, opts["domain_strong_precision"], minimum)
+        except ValueError as exc:
+            raise CommandError(f"{mode} elements: {exc}") from exc
+        for tier, chosen in (("suggest", suggest), ("strong", strong)):
+            self.stdout.write(
+                f"{mode} elements {tier}: threshold {chosen['threshold']:.4f} precision {chosen['precision']:.3f} "
+                f"recall {chosen['recall']:.3f} (flags {chosen['flagged']}) ({chosen['rule']})"
+            )
+        return {
+            "base": round(base, 6),
+            "weights": {f: round(w, 6) for f, w in weights.items()},
+            "bias": round(bias, 6),
+            "fitted": f"logistic regression, L2 {opts['l2']}, on the pairs below, those lacking a necessary "
+            "element left out (never flagged)",
+            "suggest": suggest,
+            "strong": strong,
+            "data": {
+                "domain": Path(opts["domain"]).name,
+                "positives": int(y.sum()),
+                "negatives": int(len(y) - y.sum()),
+                "lacking_an_element": int(gated.sum()),
+                "pairs": "every report against every candidate claim with elements; one-annotator pairs left out",
+            },
+        }
+
     # --- choosing and writing -----------------------------------------------------------
 
     def _choose_and_write(self, mode, scores, reviews, weights: dict, data: dict, opts, min_flagged=None):
@@ -344,6 +477,15 @@ class Command(BaseCommand):
             )
         entry = {"matcher_version": MATCHER_VERSION, **weights, "suggest": suggest, "strong": strong, "data": data}
         entry["curve"] = curve
+        if opts.get("domain"):
+            scorer = Scorer.from_dict(weights["weights"], weights["bias"])
+            entry["elements"] = self._fit_elements(
+                mode, scorer, Thresholds(suggest["threshold"], strong["threshold"]), opts
+            )
+        else:
+            previous = self._shipped_elements(mode, opts)
+            if previous:
+                entry["elements"] = previous
         write_calibration(mode, entry, opts["output"])
         positives = sum(s.relevant for s in scores)
         for tier, chosen in (("suggest", suggest), ("strong", strong)):

@@ -1,0 +1,309 @@
+"""A claim's necessary elements, and how much of them a report covers.
+
+A claim about an incident is about a weapon or agent, a place, a time and,
+for an attribution, an alleged perpetrator. Generic conflict vocabulary
+("Syrian", "forces", "government", "rebel", "Aleppo") is shared by nearly
+every report; the elements are what a report must name to be about the claim.
+
+``claim_elements`` derives them from the record (the claim's incidents, its
+alleged perpetrator and the actors under it, and the weapons its words name);
+``ReportEvidence`` reads a report once (its weapons, places, dates and who it
+says acted, sentence by sentence); ``element_features`` compares the two. A
+report that lacks a necessary element (no weapon of the claim's kind
+anywhere, or written before the incident) cannot be about the claim; the
+rest is scored from the features by a few fitted weights (scorer.py).
+
+Only claims the record gives structure to (an incident or an alleged
+perpetrator) are scored so: a claim that is just a sentence is matched on
+its words alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from claims.matching.aliases import AliasIndex
+from claims.matching.dates import DateMention, DateSpan, find_dates, mentions_time, report_date
+from claims.matching.direction import RoledMention, roles
+from claims.matching.gazetteer import Gazetteer, PlaceMention, gazetteer, place_key
+from claims.matching.text import Passage
+from claims.matching.types import ClaimDoc, IncidentDoc  # noqa: F401  (IncidentDoc re-exported)
+from claims.matching.weapons import WeaponMention, find_weapons, weapons_named
+
+# Per (claim, report), for claims with elements (see element_features):
+# weapon_lead     the claim's weapon (class) is named in the title or lead
+# weapon_density  log(1 + sentences naming it)
+# place           how closely the report's places match the incident's: 1 the place or inside it, 0.5 a
+#                 place containing it (below the country), 0 none (1 when the claim has no place)
+# place_lead      the same, in the title and lead
+# time            a date in the text falls on the incident's date (0 when the claim has no date)
+# recency         written within a month of the incident 1, within a year 0.5, later 0 (1 without a date)
+# perpetrator     the alleged perpetrator or an actor under it is put forward as the agent: 1 in or next to a
+#                 sentence naming the weapon, 0.5 elsewhere, 0 not at all (1 when the claim names none)
+# rival_only      only the perpetrator of an opposing claim is put forward as the agent
+ELEMENT_FEATURES = (
+    "weapon_lead",
+    "weapon_density",
+    "place",
+    "place_lead",
+    "time",
+    "recency",
+    "perpetrator",
+    "rival_only",
+)
+# Sentences counted as the lead: the title and the first two of the text.
+LEAD_UNITS = 3
+
+# Incident.agent choices -> (weapon class, agent).
+INCIDENT_AGENTS = {
+    "chlorine": ("chemical", "chlorine"),
+    "sarin": ("chemical", "sarin"),
+    "sulfur_mustard": ("chemical", "mustard"),
+    "vx": ("chemical", "vx"),
+    "other_chemical": ("chemical", ""),
+}
+
+
+@dataclass(frozen=True)
+class ClaimElements:
+    weapons: frozenset[str] = frozenset()
+    agents: frozenset[str] = frozenset()
+    places: tuple[str, ...] = ()  # gazetteer keys, most specific
+    place_names: tuple[tuple[str, ...], ...] = ()  # place keys of names the gazetteer does not know
+    when: DateSpan | None = None
+    perpetrators: frozenset = frozenset()  # the alleged perpetrator and the actors under it
+    rivals: frozenset = frozenset()  # the perpetrators of opposing claims and the actors under them
+
+    @property
+    def structured(self) -> bool:
+        return bool(self.places or self.place_names or self.when or self.perpetrators)
+
+
+def descendants(actor_id, children: Mapping) -> set:
+    """``actor_id`` and every actor under it (``children``: actor -> its children)."""
+    out, todo = set(), [actor_id]
+    while todo:
+        actor = todo.pop()
+        if actor not in out:
+            out.add(actor)
+            todo.extend(children.get(actor, ()))
+    return out
+
+
+def claim_elements(
+    doc: ClaimDoc, children: Mapping, rivals: Iterable = (), places: Gazetteer | None = None
+) -> ClaimElements:
+    """What ``doc`` is about: the weapon its incidents (or, failing those, its
+    words) name, its incidents' places and dates, its alleged perpetrator and
+    the actors under it (``children``: actor -> the actors that belong to it),
+    and ``rivals`` (the alleged perpetrators of claims opposing it)."""
+    places = places or gazetteer()
+    weapons: set[str] = set()
+    agents: set[str] = set()
+    for incident in doc.incidents:
+        weapon, agent = INCIDENT_AGENTS.get(incident.agent, ("", ""))
+        named_weapons, named_agents = weapons_named(incident.title)
+        weapons.update(named_weapons, [weapon] if weapon else [])
+        agents.update(named_agents, [agent] if agent else [])
+    if not weapons:
+        named_weapons, named_agents = weapons_named(f"{doc.title}. {doc.text}")
+        weapons.update(named_weapons)
+        agents.update(named_agents)
+    resolved: list[str] = []
+    unknown: list[tuple[str, ...]] = []
+    spans = []
+    for incident in doc.incidents:
+        if incident.place:
+            found = places.resolve(incident.place)
+            if found:
+                resolved.extend(found)
+            else:
+                key = place_key(incident.place.split(",")[0])
+                if key:
+                    unknown.append(key)
+        span = DateSpan.parse(incident.date, incident.date_precision)
+        if span is not None:
+            spans.append(span)
+    when = None
+    if spans:
+        when = DateSpan(min(s.start for s in spans), max(s.end for s in spans), spans[0].precision)
+    perpetrators = descendants(doc.perpetrator_id, children) if doc.perpetrator_id is not None else set()
+    rival_ids: set = set()
+    for rival in rivals:
+        rival_ids |= descendants(rival, children)
+    return ClaimElements(
+        weapons=frozenset(weapons),
+        agents=frozenset(agents),
+        places=tuple(dict.fromkeys(resolved)),
+        place_names=tuple(dict.fromkeys(unknown)),
+        when=when,
+        perpetrators=frozenset(perpetrators),
+        rivals=frozenset(rival_ids - perpetrators),
+    )
+
+
+def opposing_perpetrators(docs: Sequence[ClaimDoc], parents: Mapping) -> dict:
+    """For each claim id, the alleged perpetrators of the other claims about
+    one of its incidents whose perpetrator is on another side (``parents``:
+    actor -> the actor it belongs to; one side is everything under one
+    top-level actor: the government and its air force are one side, the
+    government and rebels two). Derived from the record alone."""
+    by_incident: dict = {}
+    for doc in docs:
+        if doc.perpetrator_id is not None:
+            for incident in doc.incidents:
+                by_incident.setdefault(incident.id, []).append(doc)
+    out: dict = {}
+    for group in by_incident.values():
+        for doc in group:
+            side = top_actor(doc.perpetrator_id, parents)
+            for other in group:
+                if top_actor(other.perpetrator_id, parents) != side:
+                    out.setdefault(doc.id, set()).add(other.perpetrator_id)
+    return out
+
+
+def top_actor(actor, parents: Mapping):
+    """The topmost actor ``actor`` belongs to (itself if it belongs to none)."""
+    seen = {actor}
+    while parents.get(actor) is not None and parents[actor] not in seen:
+        actor = parents[actor]
+        seen.add(actor)
+    return actor
+
+
+@dataclass
+class ReportEvidence:
+    """A report read once for elements: per sentence (``units``), the weapons,
+    places and roled actor mentions; the dates of the whole text; and when it
+    was written at the earliest (its date, or a later one its text names)."""
+
+    units: Sequence[Passage]
+    weapons: list[list[WeaponMention]]
+    places: list[list[PlaceMention]]
+    actors: list[list[RoledMention]]
+    dates: list[DateMention]
+    written: datetime.date | None
+
+    @classmethod
+    def read(
+        cls, units: Sequence[Passage], aliases: AliasIndex, published: datetime.date | None = None
+    ) -> ReportEvidence:
+        places = gazetteer()
+        dates = [d for u in units for d in find_dates(u.text)]
+        return cls(
+            units=units,
+            weapons=[find_weapons(u.text) for u in units],
+            places=[places.find(u.text) for u in units],
+            actors=[roles(u.text, aliases.find(u.text)) if aliases else [] for u in units],
+            dates=dates,
+            written=report_date(published, dates),
+        )
+
+
+@dataclass
+class ElementMatch:
+    """How a report covers one claim's elements: the feature row
+    (ELEMENT_FEATURES order), whether a necessary element is missing, and
+    what was found, for the explanation."""
+
+    features: list[float]
+    missing: str  # the necessary element not found ("weapon", "date"), or ""
+    found: list[str]  # "weapon: sarin", "place: Zamalka", ...
+    units: list[int]  # the sentences that name an element, for the explanation
+
+
+def _place_level(elements: ClaimElements, mentions: Iterable[PlaceMention], places: Gazetteer) -> tuple[float, str]:
+    best, name = 0.0, ""
+    for m in mentions:
+        for target in elements.places:
+            if places.within(m.place, target):
+                return 1.0, m.text
+            if m.place in places.ancestors(target) and places.places[m.place].kind != "country" and best < 0.5:
+                best, name = 0.5, m.text
+    return best, name
+
+
+def element_features(elements: ClaimElements, evidence: ReportEvidence) -> ElementMatch:
+    places = gazetteer()
+    found: list[str] = []
+    units: set[int] = set()
+    lead = range(min(LEAD_UNITS, len(evidence.units)))
+    # weapon
+    weapon_units = [i for i, ws in enumerate(evidence.weapons) if any(w.weapon in elements.weapons for w in ws)]
+    missing = ""
+    if elements.weapons and not weapon_units:
+        missing = "weapon"
+    if elements.weapons and weapon_units:
+        names = [w.text for i in weapon_units for w in evidence.weapons[i] if w.weapon in elements.weapons]
+        found.append("weapon: " + ", ".join(dict.fromkeys(n.casefold() for n in names[:3])))
+        units.update(weapon_units[:2])
+    weapon_lead = 1.0 if not elements.weapons or any(i in lead for i in weapon_units) else 0.0
+    weapon_density = math.log1p(len(weapon_units)) if elements.weapons else 1.0
+    # place
+    place, place_lead = 1.0, 1.0
+    if elements.places or elements.place_names:
+        place = place_lead = 0.0
+        for i, mentions in enumerate(evidence.places):
+            level, name = _place_level(elements, mentions, places)
+            if not level and elements.place_names:
+                level, name = _named(elements.place_names, evidence.units[i].text)
+            if level > place:
+                place = level
+                found_place = (i, name)
+            if i in lead:
+                place_lead = max(place_lead, level)
+        if place:
+            found.append(f"place: {found_place[1]}")
+            units.add(found_place[0])
+    # time
+    time, recency = 0.0, 1.0
+    if elements.when is not None:
+        written = evidence.written
+        if written is not None and written < elements.when.start:
+            missing = missing or "date"
+        if mentions_time(evidence.dates, elements.when, written):
+            time = 1.0
+            found.append("time: " + _span_text(elements.when))
+        if written is None:
+            recency = 0.5
+        else:
+            days = (written - elements.when.end).days
+            recency = 1.0 if days <= 31 else 0.5 if days <= 365 else 0.0
+    # perpetrator
+    perpetrator, rival_only = 1.0, 0.0
+    if elements.perpetrators:
+        agents = [(i, m) for i, ms in enumerate(evidence.actors) for m in ms if m.role == "agent"]
+        mine = [(i, m) for i, m in agents if m.actor_id in elements.perpetrators]
+        near = set(weapon_units) | {i + 1 for i in weapon_units} | {i - 1 for i in weapon_units}
+        if not elements.weapons:
+            near = set(range(len(evidence.units)))
+        perpetrator = max((1.0 if i in near else 0.5 for i, _ in mine), default=0.0)
+        if mine:
+            found.append("perpetrator: " + ", ".join(dict.fromkeys(m.alias for _, m in mine[:3])))
+            units.add(mine[0][0])
+        elif elements.rivals and any(m.actor_id in elements.rivals for _, m in agents):
+            rival_only = 1.0
+    row = [weapon_lead, weapon_density, place, place_lead, time, recency, perpetrator, rival_only]
+    return ElementMatch(row, missing, found, sorted(units))
+
+
+def _named(keys: tuple[tuple[str, ...], ...], text: str) -> tuple[float, str]:
+    words = place_key(text)
+    for key in keys:
+        n = len(key)
+        for i in range(len(words) - n + 1):
+            if words[i : i + n] == key:
+                return 1.0, " ".join(key)
+    return 0.0, ""
+
+
+def _span_text(span: DateSpan) -> str:
+    if span.precision == "year":
+        return str(span.start.year)
+    if span.precision == "month":
+        return span.start.strftime("%B %Y")
+    return f"{span.start.day} {span.start.strftime('%B %Y')}"
