@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from claims.matching.aliases import AliasIndex
 from claims.matching.dates import DateMention, DateSpan, find_dates, mentions_time, report_date
@@ -187,6 +187,26 @@ class ReportEvidence:
     actors: list[list[RoledMention]]
     dates: list[DateMention]
     written: datetime.date | None
+    # Derived once, shared by every claim compared with the report (a report
+    # meets thousands of candidate claims, most sharing weapons and places).
+    weapon_units: dict[str, list[int]] = field(default_factory=dict)  # weapon class -> sentences naming it
+    agents: list[tuple[int, RoledMention]] = field(default_factory=list)  # mentions put forward as the agent
+    _places: dict = field(default_factory=dict)  # the claim's places -> (place, place_lead, (sentence, name))
+    _times: dict = field(default_factory=dict)  # the incident's date span -> (time, recency)
+
+    def __post_init__(self) -> None:
+        for i, mentions in enumerate(self.weapons):
+            for weapon in dict.fromkeys(m.weapon for m in mentions):
+                self.weapon_units.setdefault(weapon, []).append(i)
+        self.agents = [(i, m) for i, ms in enumerate(self.actors) for m in ms if m.role == "agent"]
+
+    def missing(self, elements: ClaimElements) -> str:
+        """The necessary element the report lacks ("weapon", "date"), or "": cheap, before anything else."""
+        if elements.weapons and not any(w in self.weapon_units for w in elements.weapons):
+            return "weapon"
+        if elements.when is not None and self.written is not None and self.written < elements.when.start:
+            return "date"
+        return ""
 
     @classmethod
     def read(
@@ -228,56 +248,40 @@ def _place_level(elements: ClaimElements, mentions: Iterable[PlaceMention], plac
 
 
 def element_features(elements: ClaimElements, evidence: ReportEvidence) -> ElementMatch:
-    places = gazetteer()
     found: list[str] = []
     units: set[int] = set()
-    lead = range(min(LEAD_UNITS, len(evidence.units)))
+    lead = min(LEAD_UNITS, len(evidence.units))
+    missing = evidence.missing(elements)
     # weapon
-    weapon_units = [i for i, ws in enumerate(evidence.weapons) if any(w.weapon in elements.weapons for w in ws)]
-    missing = ""
-    if elements.weapons and not weapon_units:
-        missing = "weapon"
-    if elements.weapons and weapon_units:
-        names = [w.text for i in weapon_units for w in evidence.weapons[i] if w.weapon in elements.weapons]
+    weapon_units = sorted({i for w in elements.weapons for i in evidence.weapon_units.get(w, ())})
+    if weapon_units:
+        names = [w.text for i in weapon_units[:3] for w in evidence.weapons[i] if w.weapon in elements.weapons]
         found.append("weapon: " + ", ".join(dict.fromkeys(n.casefold() for n in names[:3])))
         units.update(weapon_units[:2])
-    weapon_lead = 1.0 if not elements.weapons or any(i in lead for i in weapon_units) else 0.0
+    weapon_lead = 1.0 if not elements.weapons or (weapon_units and weapon_units[0] < lead) else 0.0
     weapon_density = math.log1p(len(weapon_units)) if elements.weapons else 1.0
     # place
     place, place_lead = 1.0, 1.0
     if elements.places or elements.place_names:
-        place = place_lead = 0.0
-        for i, mentions in enumerate(evidence.places):
-            level, name = _place_level(elements, mentions, places)
-            if not level and elements.place_names:
-                level, name = _named(elements.place_names, evidence.units[i].text)
-            if level > place:
-                place = level
-                found_place = (i, name)
-            if i in lead:
-                place_lead = max(place_lead, level)
+        key = (elements.places, elements.place_names)
+        if key not in evidence._places:
+            evidence._places[key] = _place_coverage(elements, evidence, lead)
+        place, place_lead, where = evidence._places[key]
         if place:
-            found.append(f"place: {found_place[1]}")
-            units.add(found_place[0])
+            found.append(f"place: {where[1]}")
+            units.add(where[0])
     # time
     time, recency = 0.0, 1.0
     if elements.when is not None:
-        written = evidence.written
-        if written is not None and written < elements.when.start:
-            missing = missing or "date"
-        if mentions_time(evidence.dates, elements.when, written):
-            time = 1.0
+        if elements.when not in evidence._times:
+            evidence._times[elements.when] = _time_coverage(elements.when, evidence)
+        time, recency = evidence._times[elements.when]
+        if time:
             found.append("time: " + _span_text(elements.when))
-        if written is None:
-            recency = 0.5
-        else:
-            days = (written - elements.when.end).days
-            recency = 1.0 if days <= 31 else 0.5 if days <= 365 else 0.0
     # perpetrator
     perpetrator, rival_only = 1.0, 0.0
     if elements.perpetrators:
-        agents = [(i, m) for i, ms in enumerate(evidence.actors) for m in ms if m.role == "agent"]
-        mine = [(i, m) for i, m in agents if m.actor_id in elements.perpetrators]
+        mine = [(i, m) for i, m in evidence.agents if m.actor_id in elements.perpetrators]
         near = set(weapon_units) | {i + 1 for i in weapon_units} | {i - 1 for i in weapon_units}
         if not elements.weapons:
             near = set(range(len(evidence.units)))
@@ -285,10 +289,33 @@ def element_features(elements: ClaimElements, evidence: ReportEvidence) -> Eleme
         if mine:
             found.append("perpetrator: " + ", ".join(dict.fromkeys(m.alias for _, m in mine[:3])))
             units.add(mine[0][0])
-        elif elements.rivals and any(m.actor_id in elements.rivals for _, m in agents):
+        elif elements.rivals and any(m.actor_id in elements.rivals for _, m in evidence.agents):
             rival_only = 1.0
     row = [weapon_lead, weapon_density, place, place_lead, time, recency, perpetrator, rival_only]
     return ElementMatch(row, missing, found, sorted(units))
+
+
+def _place_coverage(elements: ClaimElements, evidence: ReportEvidence, lead: int) -> tuple[float, float, tuple]:
+    places = gazetteer()
+    place, place_lead, where = 0.0, 0.0, (0, "")
+    for i, mentions in enumerate(evidence.places):
+        level, name = _place_level(elements, mentions, places)
+        if not level and elements.place_names:
+            level, name = _named(elements.place_names, evidence.units[i].text)
+        if level > place:
+            place, where = level, (i, name)
+        if i < lead:
+            place_lead = max(place_lead, level)
+    return place, place_lead, where
+
+
+def _time_coverage(when: DateSpan, evidence: ReportEvidence) -> tuple[float, float]:
+    written = evidence.written
+    time = 1.0 if mentions_time(evidence.dates, when, written) else 0.0
+    if written is None:
+        return time, 0.5
+    days = (written - when.end).days
+    return time, 1.0 if days <= 31 else 0.5 if days <= 365 else 0.0
 
 
 def _named(keys: tuple[tuple[str, ...], ...], text: str) -> tuple[float, str]:

@@ -496,6 +496,7 @@ class Matcher:
         found: dict[int, ElementMatch] = {}
         scored = []
         evidence = None
+        present: dict[tuple[int, int], np.ndarray] = {}  # a passage's index terms, as a flag per term
         for claim_id, claim_hits in hits.items():
             if not claim_hits or claim_id not in self._position:
                 continue
@@ -504,8 +505,11 @@ class Matcher:
             if claim in self.elements:
                 if evidence is None:
                     evidence = ReportEvidence.read(_windows(text, self.max_passage_words)[1], self.aliases, published)
+                if flagged_only and evidence.missing(self.elements[claim]):
+                    continue  # never flagged: nothing more to read
                 found[claim] = element_features(self.elements[claim], evidence)
-                score = self.element_scorer.score(self._coverage(claim, text, claim_hits), found[claim].features)
+                coverage = self._coverage(claim, text, claim_hits, present)
+                score = self.element_scorer.score(coverage, found[claim].features)
                 if found[claim].missing:
                     score *= GATED
             scored.append((score, claim, claim_hits))
@@ -527,20 +531,26 @@ class Matcher:
             matches.append(match)
         return matches
 
-    def _coverage(self, claim: int, text: str, hits: Sequence[Sequence[float]]) -> float:
+    def _coverage(
+        self, claim: int, text: str, hits: Sequence[Sequence[float]], present: dict[tuple[int, int], np.ndarray]
+    ) -> float:
         """The most of ``claim``'s proposition one of its best passages covers
         (claim_coverage, idf-weighted): the claim's own measure, the same
-        whatever other claims the index holds, so both directions agree."""
+        whatever other claims the index holds, so both directions agree.
+        ``present`` caches each passage's terms across claims."""
         terms = self.index.core_terms[claim]
         if not len(terms):
             return 0.0
-        mass = float(self.index.core_idf_mass[claim]) or 1.0
-        idf = self.index.idf
+        weights = self.index.idf[terms]
         best = 0.0
         for _, start, end in hits:
-            present = set(self.index.term_ids(analyze(text[int(start) : int(end)])))
-            best = max(best, float(sum(idf[t] for t in terms.tolist() if t in present)) / mass)
-        return best
+            key = (int(start), int(end))
+            if key not in present:
+                flags = np.zeros(len(self.index.idf), dtype=bool)
+                flags[self.index.term_ids(analyze(text[key[0] : key[1]]))] = True
+                present[key] = flags
+            best = max(best, float(weights[present[key][terms]].sum()))
+        return best / (float(self.index.core_idf_mass[claim]) or 1.0)
 
     def _explain_elements(self, match: ClaimMatch, found: ElementMatch, text: str) -> None:
         """Name the elements that made the match, and the sentences naming them."""
@@ -562,11 +572,12 @@ class Matcher:
         if not hits:
             return []
         evidence = ReportEvidence.read(_windows(text, self.max_passage_words)[1], self.aliases, published)
+        present: dict[tuple[int, int], np.ndarray] = {}
         out = []
         for claim_id, claim_hits in hits.items():
             claim = self._position[claim_id]
             found = element_features(self.elements[claim], evidence)
-            out.append((claim_id, self._coverage(claim, text, claim_hits), found))
+            out.append((claim_id, self._coverage(claim, text, claim_hits, present), found))
         return out
 
     def _explain(
