@@ -128,6 +128,16 @@ def _steer(case: Any, ids: dict[str, list[int]], pick: Any) -> Any:
         case.body["url"] = "https://93.184.216.34/hook"  # public, and an address: no DNS needed
     if resource == "attribution-matrix" and isinstance(case.query, dict):
         case.query["claim"] = [pick(ids["claims"])]
+    if resource == "reports" and case.operation.method.upper() == "POST" and isinstance(case.body, dict):
+        # Exactly one of text, file or url, and a date the form can read (a
+        # multipart None arrives as "None"): a submission that can succeed.
+        given = [name for name in ("text", "file", "url") if name in case.body]
+        for name in given[1:]:
+            del case.body[name]
+        if not given:
+            case.body["text"] = "Chlorine was used in Idlib, the mission found."
+        if not isinstance(case.body.get("published_on"), str):
+            case.body.pop("published_on", None)
     if resource == "evidence" and isinstance(case.body, dict) and case.body.keys() >= {"claim"}:
         case.body.setdefault("url", "https://www.opcw.org/document")
     return case
