@@ -283,3 +283,36 @@ def test_api_answers_while_the_throttle_cache_is_down(api, caplog, settings):
     assert response.status_code == 201, response.content
     assert Submission.objects.count() == 1
     assert "throttle not applied" in caplog.text
+
+
+def _all_pages(api, path: str, **params) -> list[int]:
+    ids, page = [], api.get(path, {"page_size": 2, **params})
+    while True:
+        assert page.status_code == 200, page.json()
+        ids += [row["id"] for row in page.json()["results"]]
+        if not page.json()["next"]:
+            return ids
+        page = api.get(page.json()["next"])
+
+
+@pytest.mark.parametrize("ordering", ["stated_on", "-stated_on"])
+def test_cursor_pages_run_past_stances_without_a_date(api, ordering):
+    claim = factories.ClaimFactory()
+    dated = [factories.StanceFactory(claim=claim, stated_on=datetime.date(2015, 6, day)) for day in (3, 3, 9)]
+    undated = [factories.StanceFactory(claim=claim, stated_on=None) for _ in range(3)]
+    ids = _all_pages(api, "/api/v1/stances/", claim=claim.pk, ordering=ordering)
+    assert sorted(ids) == sorted(s.pk for s in dated + undated)  # every stance once, none twice
+    first = undated if ordering == "stated_on" else dated
+    assert set(ids[: len(first)]) == {s.pk for s in first}  # an undated one sorts as the earliest
+
+
+@pytest.mark.parametrize("ordering", ["published_on", "-published_on"])
+def test_cursor_pages_run_past_reports_without_a_date(api, ordering):
+    reports = [factories.ReportFactory(published_on=day) for day in (None, datetime.date(2015, 6, 1), None)]
+    reports += [
+        factories.ReportFactory(published_on=datetime.date(2016, 1, 1)),
+        factories.ReportFactory(published_on=None),
+    ]
+    ids = _all_pages(api, "/api/v1/reports/", ordering=ordering)
+    assert sorted(set(ids) & {r.pk for r in reports}) == sorted(r.pk for r in reports)
+    assert len(ids) == len(set(ids))

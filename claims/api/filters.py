@@ -9,8 +9,10 @@ from typing import Any
 import django_filters as filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from rest_framework.filters import OrderingFilter
 
 from claims.api.ids import id_from, looks_like_id
@@ -103,22 +105,72 @@ class UtcIsoDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
 
 
+# What a null sorts as when a list is ordered by a nullable field: the cursor
+# paginator filters on the last row's value ("after this date"), which a null
+# is not, so such a list is ordered by the value with nulls read as the least
+# one (first ascending, last descending, on every backend alike).
+_LEAST = {
+    "DateField": datetime.date.min,
+    "DateTimeField": datetime.datetime.min.replace(year=2, tzinfo=datetime.UTC),
+}
+
+
 class Ordering(OrderingFilter):
     """DRF's ordering, where a view may order a name by what the caller is
     shown (``ordering_shown``: ``{"published_on": "shown_published_on"}``, an
-    annotation of the view's queryset) rather than by the stored field."""
+    annotation of the view's queryset) rather than by the stored field; and a
+    nullable date is ordered by ``<name>_key``, the date with a null read as
+    the least date, so cursor pages run past the rows without one."""
+
+    def filter_queryset(self, request: Any, queryset: QuerySet, view: Any) -> QuerySet:
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        keys = {}
+        for term in ordering:
+            name = term.lstrip("-")
+            if name.endswith("_key") and name not in queryset.query.annotations:
+                field = name.removesuffix("_key")
+                least = _LEAST[_field_type(queryset, field)]
+                keys[name] = Coalesce(field, Value(least), output_field=_output_field(queryset, field))
+        return queryset.annotate(**keys).order_by(*ordering)
 
     def get_ordering(self, request: Any, queryset: QuerySet, view: Any) -> Any:
         ordering = super().get_ordering(request, queryset, view)
-        shown = getattr(view, "ordering_shown", {})
-        if not ordering or not shown:
+        if not ordering:
             return ordering
+        shown = getattr(view, "ordering_shown", {})
 
-        def by_shown(term: str) -> str:
+        def by_key(term: str) -> str:
             name = term.lstrip("-")
-            return term.replace(name, shown.get(name, name))
+            target = shown.get(name, name)
+            if _nullable_date(queryset, target):
+                target = f"{target}_key"
+            return term.replace(name, target)
 
-        return [by_shown(term) for term in ordering]
+        return [by_key(term) for term in ordering]
+
+
+def _output_field(queryset: QuerySet, name: str) -> Any:
+    annotation = queryset.query.annotations.get(name)
+    return annotation.output_field if annotation is not None else queryset.model._meta.get_field(name)
+
+
+def _field_type(queryset: QuerySet, name: str) -> str:
+    return _output_field(queryset, name).get_internal_type()
+
+
+def _nullable_date(queryset: QuerySet, name: str) -> bool:
+    """Whether ``name`` (a field or an annotation of the queryset) is a date
+    or datetime that can be null. An annotation is taken to be able to."""
+    if name.endswith("_key") and name in queryset.query.annotations:
+        return False  # already keyed (the paginator asks again after filtering)
+    try:
+        field = _output_field(queryset, name)
+    except FieldDoesNotExist:
+        return False
+    nullable = name in queryset.query.annotations or field.null
+    return nullable and field.get_internal_type() in _LEAST
 
 
 UPDATED_SINCE = "Only rows changed at or after this time (ISO 8601)."
