@@ -40,7 +40,8 @@ from claims.matching.weapons import WeaponMention, find_weapons, weapons_named
 #                 place containing it (below the country), 0 none (1 when the claim has no place)
 # place_lead      the same, in the title and lead
 # time            a date in the text falls on the incident's date (0 when the claim has no date)
-# recency         written within a month of the incident 1, within a year 0.5, later 0 (1 without a date)
+# recency         written within a month of the incident 1, within a year 0.5, later 0 (1 when the claim has
+#                 no date or the report none: an undated report, pasted or uploaded, is not held against)
 # perpetrator     the alleged perpetrator or an actor under it is put forward as the agent: 1 in or next to a
 #                 sentence naming the weapon, 0.5 elsewhere, 0 not at all (1 when the claim names none)
 # rival_only      only the perpetrator of an opposing claim is put forward as the agent
@@ -313,7 +314,7 @@ def _time_coverage(when: DateSpan, evidence: ReportEvidence) -> tuple[float, flo
     written = evidence.written
     time = 1.0 if mentions_time(evidence.dates, when, written) else 0.0
     if written is None:
-        return time, 0.5
+        return time, 1.0
     days = (written - when.end).days
     return time, 1.0 if days <= 31 else 0.5 if days <= 365 else 0.0
 
