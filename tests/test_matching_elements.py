@@ -280,6 +280,13 @@ def test_a_report_years_later_is_not_recent_and_an_ancestor_place_counts_half():
     assert features["place"] == 0.5  # near Damascus: Rif Dimashq contains Zamalka
 
 
+def test_an_undated_report_is_not_held_against_on_recency():
+    text = REPORT.replace(" on 21 August 2013", "")
+    features, found = _features(_claim("c", "gov"), text, None)
+    assert features["recency"] == 1.0  # as recent as one written the next day: nothing says otherwise
+    assert (features["time"], found.missing) == (0.0, "")
+
+
 def test_only_the_rival_put_forward_as_agent():
     text = "Chemical attack in Zamalka\n\nThe government accused rebels of using sarin in Zamalka."
     features, _ = _features(_claim("c", "gov"), text, datetime.date(2013, 8, 22))
