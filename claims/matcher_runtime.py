@@ -253,6 +253,12 @@ def report_text(report: Report) -> str:
     return f"{report.title}\n\n{report.text}"
 
 
+def report_proposals(matcher: Matcher, report: Report, *, claim_ids: list[int] | None = None) -> list[FlagProposal]:
+    """The matcher's flags for a stored report in one go, as the worker
+    reads it (title and text, its date)."""
+    return proposals_for(matcher, report_text(report), claim_ids=claim_ids, published=report.published_on)
+
+
 @dataclass(frozen=True)
 class ReportMatch:
     """What one run matching a report got to: its flags once the whole text is

@@ -98,7 +98,7 @@ def long_report(settings):
 
 def _one_go(report: Report) -> set[tuple[int, str, float]]:
     matcher = matcher_runtime.build()
-    proposals = matcher_runtime.proposals_for(matcher, f"{report.title}\n\n{report.text}")
+    proposals = matcher_runtime.report_proposals(matcher, report)
     return {(p.claim_id, p.tier, p.score) for p in proposals}
 
 

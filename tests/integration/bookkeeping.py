@@ -26,11 +26,7 @@ def count(ids: Iterable[int] | None = None) -> dict[str, int]:
     ids = [r.pk for r in reports]
     settings.MATCHER_EMBEDDINGS = False
     matcher = matcher_runtime.build()
-    expected = {
-        (r.pk, p.claim_id, p.tier)
-        for r in reports
-        for p in matcher_runtime.proposals_for(matcher, f"{r.title}\n\n{r.text}")
-    }
+    expected = {(r.pk, p.claim_id, p.tier) for r in reports for p in matcher_runtime.report_proposals(matcher, r)}
     flags = Flag.objects.filter(report_id__in=ids)
     rows = list(flags.values_list("report_id", "claim_id", "tier"))
     stored = set(rows)

@@ -57,7 +57,7 @@ def test_seed_digest_is_matched_by_a_real_worker(worker, settings):
     expected = {
         (r.title, _key(claims[p.claim_id]), p.tier)
         for r in articles
-        for p in matcher_runtime.proposals_for(matcher, f"{r.title}\n\n{r.text}", published=r.published_on)
+        for p in matcher_runtime.report_proposals(matcher, r)
     }
     assert stored == expected
 
