@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminFileWidget
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponseRedirect
@@ -74,9 +75,9 @@ REVIEW_FIELDS = ("team", "created_by", "review_status", "reviewed_by", "reviewed
 # --- helpers -------------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> services.User:
+def _user(request: HttpRequest) -> User:
     """The signed-in user (the admin lets no one else in)."""
-    return cast(services.User, request.user)
+    return cast(User, request.user)
 
 
 def _user_team(request: HttpRequest) -> Team | None:

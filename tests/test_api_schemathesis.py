@@ -42,6 +42,7 @@ from claims.models import (
     Webhook,
     WebhookDelivery,
 )
+from claims.services import reports
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,7 +63,7 @@ def _no_network(url: str, *args: Any, **kwargs: Any) -> Any:
 def key(monkeypatch, settings):
     """A research team's editor key, on the demo data (ids that exist)."""
     settings.MATCHER_EMBEDDINGS = False
-    monkeypatch.setattr(services, "fetch", _no_network)
+    monkeypatch.setattr(reports, "fetch", _no_network)
     cache.clear()
     call_command("load_demo", verbosity=0)
     team = factories.TeamFactory(name="Research", slug="research", kind=Team.Kind.RESEARCH)

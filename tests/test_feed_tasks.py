@@ -34,7 +34,7 @@ def test_polling_a_feed_ingests_its_entries_once(monkeypatch):
     result = FetchResult(
         url=feed.url, final_url=feed.url, status=200, headers={"content-type": "application/rss+xml"}, content=RSS
     )
-    monkeypatch.setattr("claims.services.fetch", lambda url, **kw: result)
+    monkeypatch.setattr("claims.services.reports.fetch", lambda url, **kw: result)
     assert poll_feed.apply(args=(feed.pk,)).get() == 1
     assert poll_feed.apply(args=(feed.pk,)).get() == 0
     assert FeedEntry.objects.filter(feed=feed).count() == 1

@@ -11,9 +11,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from claims import services, tasks
+from claims.ingest.extract import ExtractionError
 from claims.ingest.fetch import fetch
 from claims.models import Feed, FeedEntry, Report, Source, Submission
 from claims.normalize import sha256_bytes
+from claims.services import reports
 from tests.harness import http_server
 from tests.test_ingest_extract import make_pdf
 
@@ -144,19 +146,19 @@ def test_a_corrupt_pdf_leaves_a_failed_submission_with_its_error_and_raw_file(se
 
 
 def test_a_submission_that_failed_for_a_transient_reason_is_retried_from_its_raw_file(monkeypatch):
-    real_extract = services.extract
+    real_extract = reports.extract
 
     def timing_out(*args, **kwargs):
-        raise services.ExtractionError("could not parse HTML: parsing timed out after 30s")
+        raise ExtractionError("could not parse HTML: parsing timed out after 30s")
 
-    monkeypatch.setattr(services, "extract", timing_out)
+    monkeypatch.setattr(reports, "extract", timing_out)
     page = (
         b"<html><body><h1>Inspectors Reach Douma</h1><p>OPCW inspectors reached the site on Saturday.</p></body></html>"
     )
     submission = ingest(page, filename="douma.html")
     assert submission.status == Submission.Status.FAILED
 
-    monkeypatch.setattr(services, "extract", real_extract)
+    monkeypatch.setattr(reports, "extract", real_extract)
     retried = services.submission_retry(submission=submission)
     assert retried.status == Submission.Status.PARSED
     assert retried.error == ""

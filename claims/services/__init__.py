@@ -1,0 +1,55 @@
+"""Writes. Every change to the record goes through one of these functions,
+whether it comes from the admin, the API, a task or a management command.
+Each runs in one transaction and leaves a history record naming the user.
+
+The package is split by subject; callers use the names re-exported here
+(``from claims import services; services.report_submit(...)``):
+
+- ``record``: aliases, stances, evidence, and the review of stances, evidence and flags;
+- ``follows``: a team following a claim;
+- ``reports``: submissions, reports, their retry, feeds;
+- ``history``: who made a change, for the history rows.
+"""
+
+from claims.services.follows import follow_add, follow_remove
+from claims.services.record import (
+    actor_alias_add,
+    evidence_add,
+    evidence_file_prepare,
+    evidence_review,
+    flag_review,
+    flags_review,
+    stance_record,
+    stances_review,
+)
+from claims.services.reports import (
+    IdempotencyConflict,
+    ReportDraft,
+    Submitted,
+    feed_poll,
+    report_store,
+    report_submit,
+    submission_create,
+    submission_retry,
+)
+
+__all__ = [
+    "IdempotencyConflict",
+    "ReportDraft",
+    "Submitted",
+    "actor_alias_add",
+    "evidence_add",
+    "evidence_file_prepare",
+    "evidence_review",
+    "feed_poll",
+    "flag_review",
+    "flags_review",
+    "follow_add",
+    "follow_remove",
+    "report_store",
+    "report_submit",
+    "stance_record",
+    "stances_review",
+    "submission_create",
+    "submission_retry",
+]
