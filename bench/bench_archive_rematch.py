@@ -7,8 +7,8 @@ bench/generate.py), as the ``archive`` queue's task does.
 Adds ``--claims`` new claims (sentences from the generator's vocabulary),
 bumps the claim index version and builds the matcher once (timed separately:
 a worker rebuilds it after a claim edit), then times
-``claims.rematch.claim_rematch(claim_id=...)`` for each new claim, with the
-full-text candidate retrieval (``claims.rematch.report_candidates``, called
+``claims.services.rematch.claim_rematch(claim_id=...)`` for each new claim, with the
+full-text candidate retrieval (``claims.services.rematch.report_candidates``, called
 inside it) timed on its own. ``--explain`` prints EXPLAIN (ANALYZE, BUFFERS)
 of the candidate query for the first claim on stderr. The new claims and
 their flags are deleted at the end. Prints one line: median and max seconds
@@ -61,8 +61,9 @@ def main() -> None:
     from django.db import connection
     from generate import World
 
-    from claims import matcher_runtime, rematch
+    from claims import matcher_runtime
     from claims.models import Actor, Claim, Flag, Report
+    from claims.services import matcher_index, rematch
 
     reports_total = Report.objects.count()
     world = World(args.world_seed)
@@ -82,7 +83,7 @@ def main() -> None:
         if not row.perpetrator or world.name[row.perpetrator] in actor_ids
     ]
     try:
-        matcher_runtime.index_bump()
+        matcher_index.index_bump()
         started = time.perf_counter()
         matcher_runtime.current_matcher()
         build_seconds = time.perf_counter() - started
@@ -133,7 +134,7 @@ def main() -> None:
     finally:
         Flag.objects.filter(claim__in=new_claims).delete()
         Claim.objects.filter(pk__in=[c.pk for c in new_claims]).delete()
-        matcher_runtime.index_bump()
+        matcher_index.index_bump()
 
     print(
         f"bench_archive_rematch: {len(totals)} new claims against {reports_total} reports: "

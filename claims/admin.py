@@ -30,7 +30,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims import matcher_runtime, processing, selectors, services, webhooks
+from claims import selectors, services
 from claims.api import keys as api_keys
 from claims.ingest.fetch import url_refusal
 from claims.ingest.language import not_matched_note
@@ -63,7 +63,8 @@ from claims.models import (
     WorkerHeartbeat,
 )
 from claims.normalize import normalize_name, text_hash
-from claims.tasks import enqueue_claim_rematch, enqueue_report_matching
+from claims.services import dispatch, report_matching, webhooks
+from claims.services.matcher_index import index_bump_on_commit
 
 admin.site.site_header = "Attribution tracker"
 admin.site.site_title = "Attribution tracker"
@@ -149,15 +150,15 @@ class RebuildsMatcherIndex:
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)  # type: ignore[misc]
-        matcher_runtime.index_bump_on_commit()
+        index_bump_on_commit()
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         super().delete_model(request, obj)  # type: ignore[misc]
-        matcher_runtime.index_bump_on_commit()
+        index_bump_on_commit()
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         super().delete_queryset(request, queryset)  # type: ignore[misc]
-        matcher_runtime.index_bump_on_commit()
+        index_bump_on_commit()
 
 
 def _save_changed(request: HttpRequest, obj: Model) -> None:
@@ -582,12 +583,12 @@ class ClaimAdmin(RebuildsMatcherIndex, SimpleHistoryAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         # A new or edited claim is matched against the archive of past reports.
-        enqueue_claim_rematch([form.instance.pk])
+        dispatch.claims_rematch([form.instance.pk])
 
     @admin.action(description="Match the archive of past reports against these claims")
     def rematch_archive(self, request: HttpRequest, queryset: QuerySet) -> None:
         ids = list(queryset.values_list("pk", flat=True))
-        enqueue_claim_rematch(ids)
+        dispatch.claims_rematch(ids)
         self.message_user(request, f"{len(ids)} claim(s) sent for matching against the archive.", messages.SUCCESS)
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> Any:
@@ -950,8 +951,8 @@ class ReportAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Retry matching (failed or stuck reports get fresh attempts)")
     def retry_matching(self, request: HttpRequest, queryset: QuerySet) -> None:
-        ids = processing.reports_retry(reports=queryset, user=_user(request))
-        enqueue_report_matching(ids)
+        ids = report_matching.reports_retry(reports=queryset, user=_user(request))
+        dispatch.reports_match(ids)
         self.message_user(request, f"{len(ids)} report(s) sent for matching again.", messages.SUCCESS)
 
     def save_model(self, request: HttpRequest, obj: Report, form: Any, change: bool) -> None:

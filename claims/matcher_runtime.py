@@ -3,6 +3,8 @@ process, rebuilt when the claims index version (``MatcherState``) changes.
 
 The matching itself is the pure library in ``claims.matching``; this module
 only turns rows into its plain inputs and its output into ``FlagProposal``s.
+It reads and never writes the record; the one table it writes is
+``ClaimEmbedding``, its cache of claim vectors (derived, rebuilt at will).
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 
-from claims import processing
+from claims import selectors
 from claims.ingest.language import is_supported
 from claims.matching import (
     MATCHER_VERSION,
@@ -45,9 +46,21 @@ from claims.models import (
     ReviewStatus,
     Stance,
 )
-from claims.processing import FlagProposal
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FlagProposal:
+    """What the matcher proposes for one claim, in storable form."""
+
+    claim_id: int
+    score: float
+    tier: str
+    passages: list[dict]
+    matched_actors: list[dict]
+    matched_terms: list[str]
+
 
 INDEX_KEY = "claims"
 _lock = threading.Lock()
@@ -56,33 +69,6 @@ _loaded: tuple[int, Matcher] | None = None
 
 def index_version() -> int:
     return MatcherState.objects.filter(key=INDEX_KEY).values_list("version", flat=True).first() or 0
-
-
-def index_bump() -> None:
-    """Tell every worker to rebuild its claim index on its next task. Writes
-    call ``index_bump_on_commit`` instead."""
-    updated = MatcherState.objects.filter(key=INDEX_KEY).update(version=F("version") + 1)
-    if not updated:
-        MatcherState.objects.get_or_create(key=INDEX_KEY, defaults={"version": 1})
-
-
-def index_bump_on_commit() -> None:
-    """Bump the index version once the current transaction commits: once per
-    transaction however many of its writes ask, and not at all if it rolls
-    back. Called by every service that changes what ``claim_docs`` and
-    ``alias_entries`` read (claims, actors, aliases, incidents, accepted
-    stances) and by the admin where it still writes those rows itself.
-
-    After commit, so the version row is not locked for the length of every
-    record write. Robust: a bump that fails then (database gone) is logged and
-    does not turn the committed write into an error; the index stays stale
-    until the next bump."""
-    connection = transaction.get_connection()
-    # A rolled-back savepoint drops its callbacks from this list, so a bump
-    # found here is one that will run if this write commits.
-    if connection.in_atomic_block and any(func is index_bump for _, func, _ in connection.run_on_commit):
-        return
-    transaction.on_commit(index_bump, robust=True)
 
 
 def claim_docs() -> list[ClaimDoc]:
@@ -273,13 +259,13 @@ class ReportMatch:
 
 def match_report(report: Report, *, until: float | None = None) -> ReportMatch:
     """Match a report's passages, going on from where earlier runs stopped
-    (``processing.report_progress``), until the ``time.monotonic()`` deadline
+    (``selectors.report_match_progress``), until the ``time.monotonic()`` deadline
     ``until`` if given. Stores nothing of the report's: the task hands the
-    result to ``processing``."""
+    result to ``services.report_matching``."""
     matcher = current_matcher()
     version = matcher_version(matcher)
     text = report_text(report)
-    progress = processing.report_progress(report=report, matcher_version=version)
+    progress = selectors.report_match_progress(report=report, matcher_version=version)
     scan = matcher.scan(text, start=progress.next_passage if progress else 0, until=until)
     if progress is None and scan.done:  # the usual case: the whole report in one run
         hits = matcher.flaggable(scan)

@@ -676,7 +676,7 @@ class ReportMatchProgress(models.Model):
     """How far matching a long report has got. A task run matches passages
     for a bounded time (REPORT_MATCH_SECONDS), then stores what it found here
     and sends the report to the back of the queue for the next run, so one
-    long document never holds a worker for long (claims.processing). Valid
+    long document never holds a worker for long (claims.services.report_matching). Valid
     only for the text and matcher version it was made with; deleted when the
     report is done."""
 

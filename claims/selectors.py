@@ -41,6 +41,7 @@ from claims.models import (
     Incident,
     Membership,
     Report,
+    ReportMatchProgress,
     ReviewStatus,
     Stance,
     Submission,
@@ -338,6 +339,14 @@ def flags_for_display(who: AnyUser | Access) -> QuerySet[Flag]:
             shown_report_title=_shown(access, "title", "report__"),
         )
     )
+
+
+def report_match_progress(*, report: Report, matcher_version: str) -> ReportMatchProgress | None:
+    """How far earlier runs got matching this report, if they matched its
+    current text with this matcher version (else it starts again)."""
+    return ReportMatchProgress.objects.filter(
+        report=report, text_hash=report.text_hash or "", matcher_version=matcher_version
+    ).first()
 
 
 def submission_reports_for(*, submission: Submission, who: AnyUser | Access, replayed: bool = False) -> list[Report]:

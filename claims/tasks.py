@@ -1,19 +1,24 @@
 """Celery tasks. Each takes ids, reloads rows, calls one service, and is safe
 to run twice: the database (leases, attempts, one flag per pair) is the record
-and the queue only carries pointers. See claims.processing for the guarantees."""
+and the queue only carries pointers. See claims.services.report_matching for
+the guarantees. Services send these by name, after commit
+(``claims.services.dispatch``); tasks import services, never the reverse."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
 
-from claims import processing
+from claims import matcher_runtime
+from claims.models import Feed, WorkerHeartbeat
+from claims.selectors import feeds_due
+from claims.services import dispatch, rematch, report_matching, reports, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -21,36 +26,6 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 # A run that reaches the soft time limit on this attempt of a report (counted
 # since its last piece was stored) fails it rather than trying again.
 TIMEOUT_ATTEMPTS = 2
-
-
-def enqueue_report_matching(report_ids: Iterable[int]) -> None:
-    """Send a matching task for each report once the current transaction
-    commits: a rolled-back report is never matched. A message that cannot be
-    sent (broker down) is not lost: the report stays PENDING and the sweep
-    sends it again."""
-    ids = list(report_ids)
-    if ids:
-        transaction.on_commit(lambda: _send_matching(ids))
-
-
-def _send(task, ids: Iterable[int], *, recovery: str) -> list[int]:
-    """Send ``task`` for each id; returns the ids sent. A broker that is down
-    or unreachable is logged with how the work will be recovered, not raised."""
-    sent = []
-    for item_id in ids:
-        try:
-            task.apply_async((item_id,))
-        except Exception:
-            logger.exception("could not enqueue %s(%s); %s", task.name, item_id, recovery)
-            continue
-        sent.append(item_id)
-    return sent
-
-
-def _send_matching(report_ids: list[int]) -> None:
-    sent = _send(match_report, report_ids, recovery="the sweep will resend it")
-    if sent:
-        processing.reports_mark_enqueued(report_ids=sent)
 
 
 @shared_task(
@@ -75,15 +50,13 @@ def match_report(self, report_id: int) -> None:
     (the traceback is logged), and the report is retried until its attempts
     are used up, then marked FAILED. A run cut short by the time limit is
     retried once."""
-    from claims import matcher_runtime
-
     started = time.monotonic()
-    report = processing.report_lease(report_id=report_id)
+    report = report_matching.report_lease(report_id=report_id)
     if report is None:
         return
     try:
         if not matcher_runtime.language_supported(report.language):
-            processing.report_mark_unsupported_language(report=report)
+            report_matching.report_mark_unsupported_language(report=report)
             return
         # In-process (no broker) there is no queue to share: all in one go.
         until = None if self.request.is_eager else started + settings.REPORT_MATCH_SECONDS
@@ -91,7 +64,7 @@ def match_report(self, report_id: int) -> None:
         if matched.proposals is None:
             _continue_later(report, matched)
             return
-        counts = processing.report_complete(
+        counts = report_matching.report_complete(
             report=report, proposals=matched.proposals, matcher_version=matched.matcher_version
         )
         logger.info("report %s matched: %s", report_id, counts)
@@ -121,7 +94,7 @@ def match_report(self, report_id: int) -> None:
         retry = (
             f"it will be retried in about {countdown} s"
             if not self.request.is_eager
-            else f"it is not retried automatically when tasks run in-process. {processing.RETRY_HINT}"
+            else f"it is not retried automatically when tasks run in-process. {report_matching.RETRY_HINT}"
         )
         _release_quietly(report, f"Matching failed on an unexpected error ({_short(exc)})", retry)
         if report.attempts < settings.REPORT_MAX_ATTEMPTS and not self.request.is_eager:
@@ -130,7 +103,7 @@ def match_report(self, report_id: int) -> None:
 
 def _continue_later(report, matched) -> None:
     """Store how far this run got; the report goes to the back of the queue."""
-    saved = processing.report_progress_save(
+    saved = report_matching.report_progress_save(
         report=report,
         matcher_version=matched.matcher_version,
         next_passage=matched.next_passage,
@@ -138,7 +111,7 @@ def _continue_later(report, matched) -> None:
         hits=matched.hits,
     )
     if saved:
-        enqueue_report_matching([report.pk])
+        dispatch.reports_match([report.pk])
     logger.info("report %s: %d of %d passages matched", report.pk, matched.next_passage, matched.passages)
 
 
@@ -150,7 +123,7 @@ def _short(exc: BaseException) -> str:
 
 def _release_quietly(report, reason: str, retry: str | None) -> None:
     try:
-        processing.report_lease_release_failed(report=report, reason=reason, retry=retry)
+        report_matching.report_lease_release_failed(report=report, reason=reason, retry=retry)
     except TRANSIENT_ERRORS:
         # The database is down: the lease expires and the sweep takes it up.
         logger.warning("report %s: could not record the failure; its lease will expire", report.pk)
@@ -160,8 +133,8 @@ def _release_quietly(report, reason: str, retry: str | None) -> None:
 def sweep_reports() -> int:
     """Re-send reports whose message was lost or whose worker died. Periodic
     (Celery beat); safe to run at any time and from several places."""
-    ids = processing.reports_needing_work(requeue_after_seconds=settings.REPORT_REQUEUE_SECONDS)
-    _send_matching(ids)
+    ids = report_matching.reports_needing_work(requeue_after_seconds=settings.REPORT_REQUEUE_SECONDS)
+    dispatch.reports_match_now(ids)
     if ids:
         logger.info("sweep re-enqueued %d reports", len(ids))
     return len(ids)
@@ -173,17 +146,7 @@ def sweep_reports() -> int:
 def rematch_claim(claim_id: int) -> dict[str, int]:
     """Match the archive of past reports against one new or edited claim, on
     the ``archive`` queue so it never delays new reports. Safe to re-run."""
-    from claims import rematch
-
     return rematch.claim_rematch(claim_id=claim_id)
-
-
-def enqueue_claim_rematch(claim_ids: Iterable[int]) -> None:
-    """After commit, send the archive re-match of each claim (see rematch_claim)."""
-    ids = list(claim_ids)
-    recovery = "re-save the claim or use the admin's archive re-match action"
-    if ids:
-        transaction.on_commit(lambda: _send(rematch_claim, ids, recovery=recovery))
 
 
 @shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
@@ -191,39 +154,17 @@ def poll_feed(feed_id: int) -> int:
     """Fetch one feed through the guarded fetcher and ingest its new entries.
     Safe to re-run: an entry is taken once (unique per feed and guid); fetch
     and parse errors are recorded on the feed, not raised."""
-    from claims import services
-    from claims.models import Feed
-
     feed = Feed.objects.filter(pk=feed_id, active=True).first()
-    return services.feed_poll(feed=feed) if feed else 0
+    return reports.feed_poll(feed=feed) if feed else 0
 
 
 @shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)
 def poll_due_feeds() -> int:
     """Periodic (Celery beat): send a poll for every active feed that is due."""
-    from django.utils import timezone
-
-    from claims.selectors import feeds_due
-
     due = feeds_due(now=timezone.now())
     for feed_id in due:
         poll_feed.apply_async((feed_id,))
     return len(due)
-
-
-def send_webhook_deliveries(delivery_ids: Iterable[int], *, replay: bool = False) -> list[int]:
-    """Send a delivery task for each id (call after commit). A message that
-    cannot be sent is not lost: the delivery stays PENDING and the sweep, or
-    a replay, sends it again."""
-    sent = []
-    for delivery_id in delivery_ids:
-        try:
-            deliver_webhook.apply_async((delivery_id,), kwargs={"replay": replay} if replay else {})
-        except Exception:
-            logger.exception("could not enqueue deliver_webhook(%s); the webhook sweep will resend it", delivery_id)
-            continue
-        sent.append(delivery_id)
-    return sent
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5)
@@ -231,12 +172,10 @@ def deliver_webhook(self, delivery_id: int, attempt: int | None = None, replay: 
     """Make one attempt at a webhook delivery and, if it failed with attempts
     left, send the next one with exponential backoff and jitter.
 
-    Guarantees (see claims.webhooks): every attempt is counted on the row
+    Guarantees (see claims.services.webhooks): every attempt is counted on the row
     before the request; a duplicate or stale message makes no attempt; the
     final failure is recorded on the row (FAILED, with the error), where the
     admin and the API can replay it. A replay is one attempt, not retried."""
-    from claims import webhooks
-
     outcome = webhooks.webhook_delivery_attempt(delivery_id=delivery_id, attempt=attempt, retry=not replay)
     if outcome is None:
         return None
@@ -254,8 +193,6 @@ def sweep_webhook_deliveries() -> int:
     """Periodic (Celery beat): re-send PENDING deliveries whose next attempt
     is overdue (its message was lost). Safe at any time: each message names
     its attempt, and one for an attempt already made does nothing."""
-    from claims import webhooks
-
     stuck = webhooks.webhook_deliveries_stuck()
     for delivery_id, attempt in stuck:
         deliver_webhook.apply_async((delivery_id,), kwargs={"attempt": attempt})
@@ -267,9 +204,5 @@ def sweep_webhook_deliveries() -> int:
 @shared_task(ignore_result=True, acks_late=False)
 def heartbeat(queue: str) -> None:
     """Sent by beat to each queue: proves a worker consumes it (see /healthz)."""
-    from django.utils import timezone
-
-    from claims.models import WorkerHeartbeat
-
     hostname = getattr(heartbeat.request, "hostname", "") or ""
     WorkerHeartbeat.objects.update_or_create(queue=queue, defaults={"beat_at": timezone.now(), "hostname": hostname})

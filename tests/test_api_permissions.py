@@ -679,7 +679,7 @@ def _submit(client: APIClient, sent: Sent, text: str, **headers: Any) -> Any:
 
 @pytest.fixture(params=["other", "checkers"], ids=["the other team first", "the checkers first"])
 def duplicate(world, request) -> Duplicate:
-    from claims import webhooks
+    from claims.services import webhooks
 
     first, second = request.param, "checkers" if request.param == "other" else "other"
     sent = {

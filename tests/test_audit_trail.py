@@ -3,10 +3,11 @@ conditional bulk updates that tasks and admin actions make."""
 
 import pytest
 
-from claims import processing, services
+from claims import services
 from claims.models import Flag, Report, ReviewStatus, Stance
+from claims.services import report_matching
 from tests import factories
-from tests.test_processing import _proposal
+from tests.test_report_matching import _proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -17,8 +18,8 @@ def _reasons(obj):
 
 def test_matching_records_each_state_change_of_the_report():
     report, claim = factories.ReportFactory(), factories.ClaimFactory()
-    leased = processing.report_lease(report_id=report.pk)
-    processing.report_complete(report=leased, proposals=[_proposal(claim)], matcher_version="v1")
+    leased = report_matching.report_lease(report_id=report.pk)
+    report_matching.report_complete(report=leased, proposals=[_proposal(claim)], matcher_version="v1")
     reasons = _reasons(report)
     assert reasons[-2:] == ["matching: attempt 1 started", "matching: processed (1 new flags)"]
     assert report.history.latest().status == Report.Status.PROCESSED
@@ -28,8 +29,8 @@ def test_matching_records_each_state_change_of_the_report():
 def test_a_failed_attempt_and_exhaustion_are_recorded(settings):
     settings.REPORT_MAX_ATTEMPTS = 1
     report = factories.ReportFactory()
-    leased = processing.report_lease(report_id=report.pk)
-    processing.report_lease_release_failed(report=leased, reason="It broke", retry="it will be retried")
+    leased = report_matching.report_lease(report_id=report.pk)
+    report_matching.report_lease_release_failed(report=leased, reason="It broke", retry="it will be retried")
     assert report.history.latest().status == Report.Status.FAILED
     assert _reasons(report)[-1] == "matching: attempt 1 failed"
 
@@ -37,7 +38,7 @@ def test_a_failed_attempt_and_exhaustion_are_recorded(settings):
 def test_rematching_records_the_flags_it_rewrites():
     report, claim = factories.ReportFactory(), factories.ClaimFactory()
     flag = factories.FlagFactory(report=report, claim=claim, score=0.5)
-    processing.flags_store(report=report, proposals=[_proposal(claim, 0.9)], matcher_version="v2")
+    report_matching.flags_store(report=report, proposals=[_proposal(claim, 0.9)], matcher_version="v2")
     latest = flag.history.latest()
     assert (latest.score, latest.history_change_reason) == (0.9, "re-matched (v2)")
 

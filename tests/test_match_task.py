@@ -8,9 +8,10 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.utils.html import escape
 
-from claims import matcher_runtime, processing, tasks
+from claims import matcher_runtime, tasks
 from claims.api.keys import api_key_create
 from claims.models import Flag, Membership, Report, ReportMatchProgress
+from claims.services import report_matching
 from tests import factories
 from tests.conftest import api_client
 
@@ -55,7 +56,7 @@ def test_a_failed_attempt_leaves_a_reason_in_words_and_the_traceback_in_the_log(
     tasks.match_report(report.pk)
     report.refresh_from_db()
     assert report.status == Report.Status.FAILED
-    assert report.last_error.endswith(f"Attempt 2 of 2: no attempts left. {processing.RETRY_HINT}")
+    assert report.last_error.endswith(f"Attempt 2 of 2: no attempts left. {report_matching.RETRY_HINT}")
     assert "Traceback" not in report.last_error
     assert resent == [(report.pk, 2)]  # no third attempt sent
 
@@ -66,7 +67,7 @@ def test_in_process_the_reason_says_retry_is_by_hand(broken_matcher):
     report.refresh_from_db()
     assert report.status == Report.Status.PENDING
     assert "it is not retried automatically when tasks run in-process" in report.last_error
-    assert processing.RETRY_HINT in report.last_error
+    assert report_matching.RETRY_HINT in report.last_error
 
 
 def test_the_admin_and_the_api_show_the_readable_reason(
@@ -153,9 +154,11 @@ def test_progress_made_from_another_text_is_not_used(settings, long_report, rese
 
 
 def test_a_run_that_lost_its_lease_stores_no_progress(long_report):
-    leased = processing.report_lease(report_id=long_report.pk)
+    leased = report_matching.report_lease(report_id=long_report.pk)
     Report.objects.filter(pk=long_report.pk).update(attempts=2)  # another worker took it over
-    saved = processing.report_progress_save(report=leased, matcher_version="v", next_passage=32, passages=200, hits=b"")
+    saved = report_matching.report_progress_save(
+        report=leased, matcher_version="v", next_passage=32, passages=200, hits=b""
+    )
     assert saved is False
     assert not ReportMatchProgress.objects.exists()
 
@@ -177,7 +180,7 @@ def test_a_run_stopped_by_the_time_limit_is_retried_once_then_failed_in_words(se
     tasks.match_report(report.pk)
     report.refresh_from_db()
     assert report.status == Report.Status.FAILED
-    assert report.last_error.endswith(f"Attempt 2 of 5: not retried automatically. {processing.RETRY_HINT}")
+    assert report.last_error.endswith(f"Attempt 2 of 5: not retried automatically. {report_matching.RETRY_HINT}")
     assert resent == [(report.pk, 2)]  # one retry, not four
 
 

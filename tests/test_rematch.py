@@ -3,9 +3,9 @@
 import pytest
 from django.core.management import call_command
 
-from claims import matcher_runtime, rematch, services
+from claims import services
 from claims.models import Actor, Claim, Flag, Report, Submission
-from claims.tasks import enqueue_claim_rematch
+from claims.services import dispatch, matcher_index, rematch
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def _new_claim(researcher, text):
         alleged_perpetrator=government,
         status=Claim.Status.DRAFT,
     )
-    matcher_runtime.index_bump()
+    matcher_index.index_bump()
     return claim
 
 
@@ -85,7 +85,7 @@ def test_enqueue_sends_nothing_when_the_transaction_rolls_back(django_capture_on
     with django_capture_on_commit_callbacks() as callbacks:
         try:
             with transaction.atomic():
-                enqueue_claim_rematch([1])
+                dispatch.claims_rematch([1])
                 raise RuntimeError("roll back")
         except RuntimeError:
             pass

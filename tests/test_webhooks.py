@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from claims import processing, services, tasks, webhooks
+from claims import matcher_runtime, services, tasks
 from claims.api.keys import api_key_create
 from claims.ingest.fetch import post
 from claims.models import (
@@ -33,6 +33,7 @@ from claims.models import (
     WebhookDelivery,
     WebhookEvent,
 )
+from claims.services import report_matching, webhooks
 from tests import factories
 from tests.harness import http_server, settings_load
 
@@ -111,11 +112,11 @@ def _webhook(team, url, **fields):
 
 def _new_flag(claim, report=None, *, capture):
     report = report or factories.ReportFactory()
-    proposal = processing.FlagProposal(
+    proposal = matcher_runtime.FlagProposal(
         claim_id=claim.pk, score=0.9, tier="suggested", passages=[], matched_actors=[], matched_terms=["x"]
     )
     with capture(execute=True):
-        processing.flags_store(report=report, proposals=[proposal], matcher_version="test")
+        report_matching.flags_store(report=report, proposals=[proposal], matcher_version="test")
     return report, proposal
 
 
@@ -201,7 +202,7 @@ def test_a_flag_on_a_followed_claim_creates_one_delivery_per_webhook_once(
 
     # Matching the report again updates the flag; it is not a new one.
     with django_capture_on_commit_callbacks(execute=True):
-        processing.flags_store(report=report, proposals=[proposal], matcher_version="test-2")
+        report_matching.flags_store(report=report, proposals=[proposal], matcher_version="test-2")
     assert webhooks.webhook_deliveries_record_for_flags([flag.pk]) == 0
     assert WebhookDelivery.objects.count() == 2
     assert len(sent) == 2
@@ -679,3 +680,63 @@ def test_private_webhook_targets_are_refused_unless_debug_is_on():
     assert settings_load(DEBUG="true", WEBHOOK_ALLOW_PRIVATE_TARGETS="127.0.0.1,::1").returncode == 0
     typo = settings_load(DEBUG="true", WEBHOOK_ALLOW_PRIVATE_TARGETS="localhost")
     assert "'localhost' is not an IP address or network" in typo.stderr
+
+
+# --- payloads ----------------------------------------------------------------------------
+
+
+def _as_the_api_shows(serializer_class, row) -> bytes:
+    from rest_framework.renderers import JSONRenderer
+
+    return webhooks.request_body(json.loads(JSONRenderer().render(serializer_class(row).data)))
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
+def test_payloads_are_byte_for_byte_what_the_api_shows_the_team(zone, factcheck_team, researcher):
+    """The core builds webhook payloads without DRF; they stay the API's rows."""
+    from claims.api.serializers import FlagSerializer, StanceSerializer
+
+    claim = factories.ClaimFactory()
+    report = factories.ReportFactory()
+    speaker = factories.ActorFactory(name="Mission «spokesperson»")
+    full = services.stance_record(
+        claim=claim,
+        actor=factories.ActorFactory(),
+        speaker=speaker,
+        position=Position.DENIES,
+        user=researcher,
+        report=report,
+        stated_on=datetime.date(2015, 4, 2),
+        quote="« Nous démentons » — 100%",
+        confidence=7,
+        confidence_wording="confirmed",
+        note="ok",
+    )
+    bare = services.stance_record(
+        claim=claim, actor=factories.ActorFactory(), position=Position.ASSERTS, user=researcher
+    )
+    proposal = matcher_runtime.FlagProposal(
+        claim_id=claim.pk,
+        score=0.8125,
+        tier="strong",
+        passages=[{"text": "Zamalka — ٢٠١٣", "score": 0.5}],
+        matched_actors=[{"id": 1, "name": "x"}],
+        matched_terms=["weapon: sarin"],
+    )
+    report_matching.flags_store(report=report, proposals=[proposal], matcher_version="test")
+    new_flag = report.flags.get()
+    other = factories.ReportFactory()
+    report_matching.flags_store(report=other, proposals=[proposal], matcher_version="test")
+    services.flag_review(flag=other.flags.get(), reviewer=researcher, decision="accepted")
+
+    access = webhooks.team_access(factcheck_team)
+    with timezone.override(zone):
+        flags = webhooks.FLAG_CREATED.visible(access).filter(pk__in=[new_flag.pk, other.flags.get().pk])
+        stances = webhooks.STANCE_ACCEPTED.visible(access).filter(pk__in=[full.pk, bare.pk])
+        assert flags.count() == 2 and stances.count() == 2
+        for flag in flags:
+            ours = webhooks.request_body(webhooks._payload_data(webhooks.flag_payload, flag))
+            assert ours == _as_the_api_shows(FlagSerializer, flag)
+        for stance in stances:
+            ours = webhooks.request_body(webhooks._payload_data(webhooks.stance_payload, stance))
+            assert ours == _as_the_api_shows(StanceSerializer, stance)

@@ -22,11 +22,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from claims import webhooks
 from claims.api.ids import ChecksPathIds, id_from
 from claims.api.pagination import Cursor
 from claims.api.permissions import TrackerPermission, request_access
 from claims.models import Team, Webhook, WebhookDelivery, WebhookEvent
+from claims.services import webhooks
 
 
 class WebhookSerializer(serializers.ModelSerializer):

@@ -27,7 +27,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import models, transaction
 from django.db.models import Q
 
-from claims import matcher_runtime, services
+from claims import services
 from claims.models import (
     Actor,
     ActorAlias,
@@ -47,6 +47,7 @@ from claims.models import (
 )
 from claims.normalize import normalize_name, sha256_bytes, text_hash
 from claims.selectors import user_is_researcher
+from claims.services import matcher_index
 
 DEMO_PACKAGE = "claims.demo"
 DEMO_RECORD = "digest-2015.toml"
@@ -393,7 +394,7 @@ def demo_load(*, user: User | None = None) -> Tally:
     if any(tally.created.values()):
         # New claims or aliases: workers rebuild their index before they
         # match the new articles (sent once this transaction commits).
-        matcher_runtime.index_bump()
+        matcher_index.index_bump()
     return tally
 
 

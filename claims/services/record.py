@@ -2,7 +2,7 @@
 stances, evidence and matcher flags. Each runs in one transaction and leaves
 a history record naming the user. Those that change what the matcher indexes
 (aliases, accepted stances) rebuild it once the transaction commits
-(``matcher_runtime.index_bump_on_commit``); an accepted stance is announced
+(``matcher_index.index_bump_on_commit``); an accepted stance is announced
 to the webhooks of the teams that follow its claim."""
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from claims import matcher_runtime, webhooks
 from claims.models import (
     Actor,
     ActorAlias,
@@ -31,7 +30,9 @@ from claims.models import (
 )
 from claims.normalize import normalize_name, sha256_bytes
 from claims.selectors import Access, user_is_researcher
+from claims.services import webhooks
 from claims.services.history import history_user as _record_user
+from claims.services.matcher_index import index_bump_on_commit
 
 # --- actors -----------------------------------------------------------------------
 
@@ -48,7 +49,7 @@ def actor_alias_add(*, actor: Actor, name: str, user: User | None = None, **fiel
     alias = ActorAlias(actor=actor, name=name.strip(), normalized=normalized, **fields)
     _record_user(alias, user)
     alias.save()
-    matcher_runtime.index_bump_on_commit()
+    index_bump_on_commit()
     return alias
 
 
@@ -85,7 +86,7 @@ def stance_record(
     stance.save()
     if stance.review_status == ReviewStatus.ACCEPTED:
         webhooks.webhook_deliveries_record_for_stances([stance.pk])
-        matcher_runtime.index_bump_on_commit()
+        index_bump_on_commit()
     return stance
 
 
@@ -174,7 +175,7 @@ def stances_review(*, stances: Iterable[Stance], reviewer: User, decision: str, 
     were_in_index = any(s.review_status == ReviewStatus.ACCEPTED for s in stances)
     changed = _review(stances, reviewer=reviewer, decision=decision, note=note)
     if changed and (decision == ReviewStatus.ACCEPTED or were_in_index):
-        matcher_runtime.index_bump_on_commit()
+        index_bump_on_commit()
     return changed
 
 

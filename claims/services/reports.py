@@ -22,7 +22,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
-from claims import webhooks
 from claims.ingest.extract import Extracted, ExtractionError, extract
 from claims.ingest.feeds import FeedError, parse_feed
 from claims.ingest.fetch import Fetcher, FetchError, FetchRefused, fetch
@@ -31,6 +30,7 @@ from claims.ingest.split import Article, Document, derive_title, split_document
 from claims.models import DatePrecision, Feed, FeedEntry, Report, Source, Submission, Team
 from claims.normalize import sha256_bytes, text_hash
 from claims.selectors import report_reached_first_by
+from claims.services import dispatch, webhooks
 
 _ingest_logger = logging.getLogger("claims.ingest")
 
@@ -340,10 +340,7 @@ def _drafts_store(submission: Submission, drafts: list[ReportDraft]) -> list[tup
                     report.cited_by.add(*[stored[i][0] for i in draft.cited_by])
             submission.status, submission.error = Submission.Status.PARSED, ""
             submission.save(update_fields=["status", "error"])
-            # enqueue_report_matching sends only once this transaction commits.
-            from claims.tasks import enqueue_report_matching
-
-            enqueue_report_matching(r.pk for r, created in stored if created and r.status == Report.Status.PENDING)
+            dispatch.reports_match(r.pk for r, created in stored if created and r.status == Report.Status.PENDING)
     except Exception as exc:
         _ingest_logger.exception("submission %s: storing its reports failed", submission.pk)
         _submission_fail(submission, f"storing reports failed: {type(exc).__name__}: {exc}")

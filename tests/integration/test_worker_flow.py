@@ -4,9 +4,10 @@ Celery worker process matching them (not in-process eager mode)."""
 import pytest
 from django.core.management import call_command
 
-from claims import matcher_runtime, processing, services
+from claims import matcher_runtime, services
 from claims.api.keys import api_key_create
 from claims.models import Claim, Flag, Membership, Report, Submission
+from claims.services import report_matching
 from tests import factories
 from tests.conftest import api_client
 from tests.harness import Worker, wait_for
@@ -96,10 +97,10 @@ def test_a_batch_ends_processed_with_exactly_one_flag_per_pair(worker):
             assert claims == set(), report.text
     # Running everything again adds nothing.
     before = Flag.objects.count()
-    processing.reports_retry(reports=batch)
-    from claims.tasks import enqueue_report_matching
+    report_matching.reports_retry(reports=batch)
+    from claims.services import dispatch
 
-    enqueue_report_matching(batch.values_list("pk", flat=True))
+    dispatch.reports_match(batch.values_list("pk", flat=True))
     wait_for(_settled, timeout=90, what="re-run processed")
     assert Flag.objects.count() == before
 

@@ -17,9 +17,10 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, Q
 
-from claims import matcher_runtime, processing
+from claims import matcher_runtime
 from claims.matching.text import analyze
 from claims.models import Claim, Report
+from claims.services.report_matching import flags_store
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def claim_rematch(*, claim_id: int) -> dict[str, int]:
             matcher, matcher_runtime.report_text(report), claim_ids=[claim.pk], published=report.published_on
         )
         if proposals:
-            processing.flags_store(report=report, proposals=proposals, matcher_version=version)
+            flags_store(report=report, proposals=proposals, matcher_version=version)
             flagged += 1
     logger.info("claim %s re-matched against %d archive reports: %d flagged", claim_id, len(candidate_ids), flagged)
     return {"candidates": len(candidate_ids), "flagged": flagged}

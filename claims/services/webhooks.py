@@ -53,12 +53,11 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F, Model, QuerySet
 from django.utils import timezone
-from rest_framework.renderers import JSONRenderer
-from rest_framework.serializers import BaseSerializer
 
 from claims import selectors
 from claims.ingest.fetch import FetchError, FetchRefused, Poster, Resolver, post, url_refusal
-from claims.models import Flag, Follow, ReviewStatus, Stance, Team, Webhook, WebhookDelivery, WebhookEvent
+from claims.models import Actor, Flag, Follow, ReviewStatus, Stance, Team, Webhook, WebhookDelivery, WebhookEvent
+from claims.services import dispatch
 
 logger = logging.getLogger(__name__)
 
@@ -160,9 +159,76 @@ def team_access(team: Team) -> selectors.Access:
     )
 
 
-def _payload_data(serializer_class: type[BaseSerializer], obj: Model) -> dict[str, Any]:
-    # Rendered and parsed back, so the stored payload is exactly the JSON sent.
-    return json.loads(JSONRenderer().render(serializer_class(obj).data))
+# --- payloads ----------------------------------------------------------------------------
+# A row as the API shows it to the team (``api.serializers.FlagSerializer`` and
+# ``StanceSerializer``, field for field and in their order), built here so the
+# core does not depend on the API; tests/test_webhooks.py holds the two equal
+# byte for byte.
+
+
+def _datetime(value: datetime.datetime | None) -> str | None:
+    # As DRF writes ISO 8601: in the current time zone, UTC as "Z".
+    if not value:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _date(value: datetime.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _actor_ref(actor: Actor | None) -> dict[str, Any] | None:
+    return None if actor is None else {"id": actor.pk, "name": actor.name, "kind": actor.kind}
+
+
+def flag_payload(flag: Flag) -> dict[str, Any]:
+    """A flag as ``selectors.flags_for_display`` shows it to the team."""
+    return {
+        "id": flag.pk,
+        "report": flag.report_id,
+        "claim": flag.claim_id,
+        "score": float(flag.score),
+        "tier": flag.tier,
+        "passages": flag.passages,
+        "matched_actors": flag.matched_actors,
+        "matched_terms": flag.matched_terms,
+        "matcher_version": flag.matcher_version,
+        "status": flag.status,
+        "reviewed_at": _datetime(flag.shown_reviewed_at),  # type: ignore[attr-defined]
+        "evidence": flag.evidence_id,
+        "created_at": _datetime(flag.shown_created_at),  # type: ignore[attr-defined]
+        "updated_at": _datetime(flag.shown_updated_at),  # type: ignore[attr-defined]
+    }
+
+
+def stance_payload(stance: Stance) -> dict[str, Any]:
+    """A stance as ``selectors.stances_for_display`` shows it to the team."""
+    return {
+        "id": stance.pk,
+        "claim": stance.claim_id,
+        "actor": _actor_ref(stance.actor),
+        "speaker": _actor_ref(stance.speaker),
+        "speaker_description": stance.speaker_description,
+        "position": stance.position,
+        "stated_on": _date(stance.stated_on),
+        "stated_precision": stance.stated_precision,
+        "quote": stance.quote,
+        "quote_kind": stance.quote_kind,
+        "report": stance.report_id,
+        "confidence": stance.confidence,
+        "confidence_wording": stance.confidence_wording,
+        "note": stance.note,
+        "source": stance.shown_source,  # type: ignore[attr-defined]
+        "review_status": stance.review_status,
+        "created_at": _datetime(stance.created_at),
+        "updated_at": _datetime(stance.updated_at),
+    }
+
+
+def _payload_data(build: Callable[[Any], dict[str, Any]], obj: Model) -> dict[str, Any]:
+    # Written and read back, so the stored payload is exactly the JSON sent.
+    return json.loads(json.dumps(build(obj), ensure_ascii=False, allow_nan=False))
 
 
 @dataclass(frozen=True)
@@ -171,19 +237,7 @@ class _EventKind:
     key: str  # the payload's key for the object
     occurred_at: Callable[[Any], Any]
     visible: Callable[[selectors.Access], QuerySet]
-    serializer_class: Callable[[], type[BaseSerializer]]
-
-
-def _flag_serializer() -> type[BaseSerializer]:
-    from claims.api.serializers import FlagSerializer
-
-    return FlagSerializer
-
-
-def _stance_serializer() -> type[BaseSerializer]:
-    from claims.api.serializers import StanceSerializer
-
-    return StanceSerializer
+    payload: Callable[[Any], dict[str, Any]]
 
 
 FLAG_CREATED = _EventKind(
@@ -191,7 +245,7 @@ FLAG_CREATED = _EventKind(
     key="flag",
     occurred_at=lambda flag: flag.shown_created_at,
     visible=selectors.flags_for_display,
-    serializer_class=_flag_serializer,
+    payload=flag_payload,
 )
 STANCE_ACCEPTED = _EventKind(
     event=WebhookEvent.STANCE_ACCEPTED,
@@ -200,7 +254,7 @@ STANCE_ACCEPTED = _EventKind(
     visible=lambda access: selectors.stances_for_display(
         selectors.stances_visible_to(access).filter(review_status=ReviewStatus.ACCEPTED), access
     ),
-    serializer_class=_stance_serializer,
+    payload=stance_payload,
 )
 
 
@@ -239,7 +293,6 @@ def _record(kind: _EventKind, rows: QuerySet, *, teams: Iterable[Team] | None = 
             webhooks[webhook.team_id].append(webhook)
 
     created: list[int] = []
-    serializer_class = kind.serializer_class()
     for team_id, team_webhooks in webhooks.items():
         candidates = [pk for pk, claim_id in claim_of.items() if claim_id in followers[team_id]]
         # Each team is sent the row as it is shown to that team (a report's source, a flag's times).
@@ -250,7 +303,7 @@ def _record(kind: _EventKind, rows: QuerySet, *, teams: Iterable[Team] | None = 
                 "event": kind.event,
                 "event_id": event_id,
                 "occurred_at": kind.occurred_at(row).isoformat(),
-                kind.key: _payload_data(serializer_class, row),
+                kind.key: _payload_data(kind.payload, row),
             }
             for webhook in team_webhooks:
                 delivery, was_created = WebhookDelivery.objects.get_or_create(
@@ -264,12 +317,7 @@ def _record(kind: _EventKind, rows: QuerySet, *, teams: Iterable[Team] | None = 
 
 def webhook_deliveries_enqueue(delivery_ids: Sequence[int], *, replay: bool = False) -> None:
     """Send a delivery task for each id once the transaction commits."""
-    if not delivery_ids:
-        return
-    from claims import tasks
-
-    ids = list(delivery_ids)
-    transaction.on_commit(lambda: tasks.send_webhook_deliveries(ids, replay=replay))
+    dispatch.webhook_deliveries_send(delivery_ids, replay=replay)
 
 
 # --- sending ----------------------------------------------------------------------------

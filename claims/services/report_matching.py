@@ -1,4 +1,4 @@
-"""Matching a stored report against the claims, with the database as the record.
+"""The bookkeeping of matching reports against the claims, with the database as the record.
 
 The queue only carries report ids. Whether a report still needs work, how
 often it was tried and who holds it is in the Report row: a task takes a
@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -26,41 +25,12 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from claims import webhooks
+from claims.matcher_runtime import FlagProposal
 from claims.models import Flag, Report, ReportMatchProgress
+from claims.services.history import history_rows as _history
+from claims.services.webhooks import webhook_deliveries_record_for_flags
 
 logger = logging.getLogger(__name__)
-
-
-def _history(
-    model: type[Report] | type[Flag],
-    ids: Iterable[int],
-    reason: str,
-    user: User | None = None,
-    *,
-    created: bool = False,
-) -> None:
-    """A history row (who, when, why) for rows just changed by a conditional
-    ``update()``: the state changes here are made that way so concurrent
-    workers cannot both win, and ``update()`` bypasses django-simple-history.
-    Only ``enqueued_at`` bookkeeping goes unrecorded."""
-    rows = list(model.objects.filter(pk__in=list(ids)))
-    if rows:
-        model.history.bulk_history_create(  # type: ignore[attr-defined]
-            rows, update=not created, default_user=user, default_change_reason=reason
-        )
-
-
-@dataclass(frozen=True)
-class FlagProposal:
-    """What the matcher proposes for one claim, in storable form."""
-
-    claim_id: int
-    score: float
-    tier: str
-    passages: list[dict]
-    matched_actors: list[dict]
-    matched_terms: list[str]
 
 
 # How a researcher gets a failed report matched again (the admin's action).
@@ -165,7 +135,7 @@ def flags_store(*, report: Report, proposals: Iterable[FlagProposal], matcher_ve
             rewritten.append(flag.pk)
     counts["updated"] = len(rewritten)
     _history(Flag, rewritten, f"re-matched ({matcher_version})")
-    webhooks.webhook_deliveries_record_for_flags(created)
+    webhook_deliveries_record_for_flags(created)
     return counts
 
 
@@ -174,14 +144,6 @@ def _still_leased(report: Report):
     return Report.objects.select_for_update().filter(
         pk=report.pk, status=Report.Status.PROCESSING, attempts=report.attempts
     )
-
-
-def report_progress(*, report: Report, matcher_version: str) -> ReportMatchProgress | None:
-    """How far earlier runs got matching this report, if they matched its
-    current text with this matcher version (else it starts again)."""
-    return ReportMatchProgress.objects.filter(
-        report=report, text_hash=report.text_hash or "", matcher_version=matcher_version
-    ).first()
 
 
 def report_progress_save(
@@ -256,10 +218,6 @@ def reports_retry(*, reports: Iterable[Report], user: User | None = None) -> lis
     retryable.update(status=Report.Status.PENDING, attempts=0, lease_expires_at=None)
     _history(Report, retry_ids, "matching: retry requested", user)
     return retry_ids
-
-
-def reports_mark_enqueued(*, report_ids: Sequence[int]) -> None:
-    Report.objects.filter(pk__in=report_ids).update(enqueued_at=timezone.now())
 
 
 def reports_needing_work(*, requeue_after_seconds: int, limit: int = 1000) -> list[int]:
