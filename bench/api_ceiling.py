@@ -14,8 +14,8 @@ from django.urls import include, path
 
 
 def _access(request: HttpRequest):
-    from claims.api.keys import api_key_check
     from claims.selectors import access_for_key
+    from claims.services.api_keys import api_key_check
 
     header = request.headers.get("Authorization", "")
     key = api_key_check(header.partition(" ")[2].strip())

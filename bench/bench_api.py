@@ -70,7 +70,7 @@ def prepare(args: argparse.Namespace) -> dict[str, str]:
 import json
 from django.contrib.auth import get_user_model
 from django.db.models import Count
-from claims.api.keys import api_key_create
+from claims.services.api_keys import api_key_create
 from claims.models import ActorAlias, ApiKey, Claim, Membership, Team
 team, _ = Team.objects.get_or_create(slug="bench-checkers", defaults={"name": "Bench checkers", "kind": "factcheck"})
 user, _ = get_user_model().objects.get_or_create(username="bench-checker")

@@ -31,7 +31,6 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import selectors, services
-from claims.api import keys as api_keys
 from claims.ingest.fetch import url_refusal
 from claims.ingest.language import not_matched_note
 from claims.models import (
@@ -63,8 +62,7 @@ from claims.models import (
     WorkerHeartbeat,
 )
 from claims.normalize import normalize_name, text_hash
-from claims.services import dispatch, report_matching, webhooks
-from claims.services.matcher_index import index_bump_on_commit
+from claims.services import api_keys, dispatch, report_matching, webhooks
 
 admin.site.site_header = "Attribution tracker"
 admin.site.site_title = "Attribution tracker"
@@ -142,30 +140,37 @@ def _save_new_evidence(request: HttpRequest, form: forms.ModelForm, evidence: Ev
     _adopt(evidence, saved)
 
 
-class RebuildsMatcherIndex:
-    """Claims, actors, aliases, incidents and stances are what the matcher
-    indexes. The services that write them rebuild it; these admin pages still
-    save and delete some of those rows themselves (a claim, an edited alias or
-    stance, any delete), so they ask too. Once per request's transaction."""
+class WritesThroughServices:
+    """Every write an admin page makes goes through a service: a row saved or
+    deleted as its form edited it through ``services.rows`` (which owns the
+    side effects: the matcher's index, a claim's archive re-match, a report's
+    hash), and inline rows likewise. Pages whose rows have a service of their
+    own (new stances, evidence, aliases, keys) override these and call it."""
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)  # type: ignore[misc]
-        index_bump_on_commit()
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        services.row_save(obj=obj, user=_user(request))
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        super().delete_model(request, obj)  # type: ignore[misc]
-        index_bump_on_commit()
+        services.row_delete(obj=obj, user=_user(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        super().delete_queryset(request, queryset)  # type: ignore[misc]
-        index_bump_on_commit()
+        services.rows_delete(queryset=queryset)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        formset.save(commit=False)  # sets new_objects, changed_objects, deleted_objects
+        for obj in formset.deleted_objects:
+            services.row_delete(obj=obj, user=_user(request))
+        for obj in [*(obj for obj, _changed in formset.changed_objects), *formset.new_objects]:
+            services.row_save(obj=obj, user=_user(request))
+        formset.save_m2m()
 
 
-def _save_changed(request: HttpRequest, obj: Model) -> None:
-    if isinstance(obj, Evidence):
-        services.evidence_file_prepare(evidence=obj)
-    obj._history_user = request.user  # type: ignore[attr-defined]
-    obj.save()
+class ModelAdmin(WritesThroughServices, admin.ModelAdmin):
+    pass
+
+
+class HistoryAdmin(WritesThroughServices, SimpleHistoryAdmin):
+    pass
 
 
 def _save_submission_formset(request: HttpRequest, formset: forms.BaseInlineFormSet) -> None:
@@ -173,10 +178,9 @@ def _save_submission_formset(request: HttpRequest, formset: forms.BaseInlineForm
     as they are (a new file gets its SHA-256)."""
     formset.save(commit=False)  # sets new_objects, changed_objects, deleted_objects
     for obj in formset.deleted_objects:
-        obj._history_user = request.user
-        obj.delete()
+        services.row_delete(obj=obj, user=_user(request))
     for obj, _changed in formset.changed_objects:
-        _save_changed(request, obj)
+        services.row_save(obj=obj, user=_user(request))
     forms_by_instance = {id(f.instance): f for f in formset.forms}
     for obj in formset.new_objects:
         form = forms_by_instance[id(obj)]
@@ -256,7 +260,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(SimpleHistoryAdmin):
+class TeamAdmin(HistoryAdmin):
     list_display = ["name", "slug", "kind", "member_count"]
     list_filter = ["kind"]
     search_fields = ["name", "slug"]
@@ -272,7 +276,7 @@ class TeamAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(HistoryAdmin):
     list_display = ["user", "team", "role"]
     list_filter = ["role", "team__kind"]
     list_select_related = ["user", "team"]
@@ -352,7 +356,7 @@ class ActorStanceInline(admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(RebuildsMatcherIndex, SimpleHistoryAdmin):
+class ActorAdmin(HistoryAdmin):
     list_display = ["name", "kind", "parent", "alias_list", "stance_count"]
     list_filter = ["kind"]
     list_select_related = ["parent"]
@@ -389,11 +393,9 @@ class ActorAdmin(RebuildsMatcherIndex, SimpleHistoryAdmin):
             return super().save_formset(request, form, formset, change)
         formset.save(commit=False)
         for alias in formset.deleted_objects:
-            alias._history_user = request.user
-            alias.delete()
+            services.row_delete(obj=alias, user=_user(request))
         for alias, _changed in formset.changed_objects:
-            alias.normalized = normalize_name(alias.name)
-            _save_changed(request, alias)
+            services.row_save(obj=alias, user=_user(request))
         for alias in formset.new_objects:
             _alias_add(request, alias, actor=form.instance)
         return None
@@ -415,7 +417,7 @@ def _alias_add(request: HttpRequest, alias: ActorAlias, *, actor: Actor) -> None
 
 
 @admin.register(ActorAlias)
-class ActorAliasAdmin(RebuildsMatcherIndex, SimpleHistoryAdmin):
+class ActorAliasAdmin(HistoryAdmin):
     form = ActorAliasForm
     list_display = ["name", "actor", "kind", "ambiguous", "language", "normalized"]
     list_filter = ["kind", "ambiguous"]
@@ -427,8 +429,7 @@ class ActorAliasAdmin(RebuildsMatcherIndex, SimpleHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: ActorAlias, form: Any, change: bool) -> None:
         if change:
-            obj.normalized = normalize_name(obj.name)
-            _save_changed(request, obj)
+            services.row_save(obj=obj, user=_user(request))
             return
         _alias_add(request, obj, actor=obj.actor)
 
@@ -437,7 +438,7 @@ class ActorAliasAdmin(RebuildsMatcherIndex, SimpleHistoryAdmin):
 
 
 @admin.register(Incident)
-class IncidentAdmin(RebuildsMatcherIndex, SimpleHistoryAdmin):
+class IncidentAdmin(HistoryAdmin):
     list_display = ["title", "place_name", "date_start", "date_precision", "agent", "claim_count"]
     list_filter = ["agent", "date_precision"]
     search_fields = ["title", "place_name", "description"]
@@ -451,7 +452,7 @@ class IncidentAdmin(RebuildsMatcherIndex, SimpleHistoryAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(SimpleHistoryAdmin):
+class TagAdmin(HistoryAdmin):
     list_display = ["name", "claim_count"]
     search_fields = ["name"]
 
@@ -505,7 +506,7 @@ class EvidenceInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(RebuildsMatcherIndex, SimpleHistoryAdmin):
+class ClaimAdmin(HistoryAdmin):
     actions = ["rematch_archive"]
     list_display = ["title", "kind", "status", "perpetrator", "stance_summary", "evidence_count", "updated_at"]
     list_filter = ["kind", "status", "tags"]
@@ -572,18 +573,14 @@ class ClaimAdmin(RebuildsMatcherIndex, SimpleHistoryAdmin):
             obj.created_by = _user(request)
             if obj.team_id is None:
                 obj.team = _user_team(request)
-        super().save_model(request, obj, form, change)
+        # The service rebuilds the matcher's index and re-matches the archive against the claim.
+        services.row_save(obj=obj, user=_user(request))
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model in (Stance, Evidence):
             _save_submission_formset(request, formset)
         else:
             super().save_formset(request, form, formset, change)
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        # A new or edited claim is matched against the archive of past reports.
-        dispatch.claims_rematch([form.instance.pk])
 
     @admin.action(description="Match the archive of past reports against these claims")
     def rematch_archive(self, request: HttpRequest, queryset: QuerySet) -> None:
@@ -749,7 +746,7 @@ def related_history(claim_id: Any, *, limit: int = 200) -> list[RelatedChange]:
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(HistoryAdmin):
     list_display = ["name", "kind", "actor", "url", "report_count"]
     list_filter = ["kind"]
     list_select_related = ["actor"]
@@ -828,7 +825,7 @@ class ReportIngestForm(forms.Form):
 
 
 @admin.register(Report)
-class ReportAdmin(SimpleHistoryAdmin):
+class ReportAdmin(HistoryAdmin):
     form = ReportForm
     actions = ["retry_matching"]
     list_display = ["title", "source", "published_on", "document_symbol", "language", "status", "flag_count"]
@@ -955,16 +952,9 @@ class ReportAdmin(SimpleHistoryAdmin):
         dispatch.reports_match(ids)
         self.message_user(request, f"{len(ids)} report(s) sent for matching again.", messages.SUCCESS)
 
-    def save_model(self, request: HttpRequest, obj: Report, form: Any, change: bool) -> None:
-        # Only an edit: new reports come in through add_view, as submissions.
-        obj.text_hash = text_hash(obj.text) if obj.text.strip() else None
-        if not obj.text.strip():
-            obj.text = ""
-        _save_changed(request, obj)
-
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(ModelAdmin):
     """What arrived, exactly as received: read-only."""
 
     actions = ["retry_parsing"]
@@ -1069,7 +1059,7 @@ class ReviewActionsMixin:
 
 
 @admin.register(Stance)
-class StanceAdmin(RebuildsMatcherIndex, ReviewActionsMixin, SimpleHistoryAdmin):
+class StanceAdmin(ReviewActionsMixin, HistoryAdmin):
     review_service = staticmethod(services.stances_review)
     review_argument = "stances"
     actions = ["accept", "reject"]
@@ -1088,13 +1078,13 @@ class StanceAdmin(RebuildsMatcherIndex, ReviewActionsMixin, SimpleHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Stance, form: Any, change: bool) -> None:
         if change:
-            _save_changed(request, obj)
+            services.row_save(obj=obj, user=_user(request))
         else:
             _save_new_stance(request, form, obj)
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ReviewActionsMixin, SimpleHistoryAdmin):
+class EvidenceAdmin(ReviewActionsMixin, HistoryAdmin):
     form = EvidenceForm
     review_service = staticmethod(services.evidence_review)
     review_argument = "evidence"
@@ -1117,7 +1107,7 @@ class EvidenceAdmin(ReviewActionsMixin, SimpleHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Evidence, form: Any, change: bool) -> None:
         if change:
-            _save_changed(request, obj)
+            services.row_save(obj=obj, user=_user(request))
         else:
             _save_new_evidence(request, form, obj)
 
@@ -1172,7 +1162,7 @@ def _items_html(items: Any, *, text_keys: tuple[str, ...], limit: int) -> Any:
 
 
 @admin.register(Flag)
-class FlagAdmin(SimpleHistoryAdmin):
+class FlagAdmin(HistoryAdmin):
     actions = ["accept", "reject"]
     list_display = ["claim", "report_link", "score_display", "tier", "passage_list", "actor_list", "status"]
     list_filter = [FlagStatusFilter, "tier"]
@@ -1252,7 +1242,7 @@ class FlagAdmin(SimpleHistoryAdmin):
 # --- feeds and the matcher's bookkeeping ------------------------------------------------------
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     """Rows the system keeps for itself: shown, never typed in."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -1280,7 +1270,7 @@ class FeedEntryInline(admin.TabularInline):
 
 
 @admin.register(Feed)
-class FeedAdmin(SimpleHistoryAdmin):
+class FeedAdmin(HistoryAdmin):
     list_display = ["name", "url", "source", "team", "active", "poll_interval_minutes", "last_polled_at", "error"]
     list_filter = ["active"]
     list_select_related = ["source", "team"]
@@ -1344,7 +1334,7 @@ class ApiKeyForm(forms.ModelForm):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(SimpleHistoryAdmin):
+class ApiKeyAdmin(HistoryAdmin):
     """Keys are issued here; the full key is shown once, in the message after saving."""
 
     form = ApiKeyForm
@@ -1377,7 +1367,7 @@ class ApiKeyAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
         if change:
-            super().save_model(request, obj, form, change)
+            services.row_save(obj=obj, user=_user(request))
             return
         try:
             row, key = api_keys.api_key_create(
@@ -1400,7 +1390,7 @@ class ApiKeyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Follow)
-class FollowAdmin(admin.ModelAdmin):
+class FollowAdmin(ModelAdmin):
     list_display = ["team", "claim", "created_at"]
     list_select_related = ["team", "claim"]
     autocomplete_fields = ["team", "claim"]
@@ -1408,7 +1398,7 @@ class FollowAdmin(admin.ModelAdmin):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(SimpleHistoryAdmin):
+class WebhookAdmin(HistoryAdmin):
     list_display = ["url", "team", "active", "created_at"]
     list_filter = ["active"]
     list_select_related = ["team"]
@@ -1440,11 +1430,11 @@ class WebhookAdmin(SimpleHistoryAdmin):
         if not change:
             obj.secret = webhooks.secret_generate()
             obj.created_by = _user(request)
-        super().save_model(request, obj, form, change)
+        services.row_save(obj=obj, user=_user(request))
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ModelAdmin):
     list_display = [
         "event",
         "webhook",
@@ -1483,7 +1473,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkerHeartbeat)
-class WorkerHeartbeatAdmin(admin.ModelAdmin):
+class WorkerHeartbeatAdmin(ModelAdmin):
     """When each queue's workers last consumed a heartbeat (what /healthz checks)."""
 
     list_display = ["queue", "beat_at", "hostname"]

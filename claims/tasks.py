@@ -16,9 +16,9 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from claims import matcher_runtime
-from claims.models import Feed, WorkerHeartbeat
+from claims.models import Feed
 from claims.selectors import feeds_due
-from claims.services import dispatch, rematch, report_matching, reports, webhooks
+from claims.services import dispatch, rematch, report_matching, reports, webhooks, workers
 
 logger = logging.getLogger(__name__)
 
@@ -205,4 +205,4 @@ def sweep_webhook_deliveries() -> int:
 def heartbeat(queue: str) -> None:
     """Sent by beat to each queue: proves a worker consumes it (see /healthz)."""
     hostname = getattr(heartbeat.request, "hostname", "") or ""
-    WorkerHeartbeat.objects.update_or_create(queue=queue, defaults={"beat_at": timezone.now(), "hostname": hostname})
+    workers.heartbeat_record(queue=queue, hostname=hostname)

@@ -92,7 +92,7 @@ def api_client(key: str | None = None):
 @pytest.fixture
 def team_key(factcheck_team, team_member):
     """An editor key of the fact-checking team, as the team member issued it."""
-    from claims.api.keys import api_key_create
+    from claims.services.api_keys import api_key_create
 
     _, key = api_key_create(team=factcheck_team, user=team_member, name="sync", role=Membership.Role.EDITOR)
     return key

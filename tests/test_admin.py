@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims import matcher_runtime, services
-from claims.api.keys import api_key_create
 from claims.models import (
     Actor,
     ActorAlias,
@@ -38,6 +37,7 @@ from claims.models import (
     WorkerHeartbeat,
 )
 from claims.normalize import sha256_bytes, text_hash
+from claims.services.api_keys import api_key_create
 from tests import factories
 from tests.test_ingest_services import FRENCH
 

@@ -6,8 +6,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from claims.api.keys import api_key_check, api_key_create, api_key_revoke
 from claims.models import Claim, Flag, Membership, ReviewStatus, Stance, Submission
+from claims.services.api_keys import api_key_check, api_key_create, api_key_revoke
 from tests import factories
 from tests.conftest import api_client
 from tests.test_ingest_services import FRENCH

@@ -16,9 +16,9 @@ import pytest
 from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
 
-from claims.api.keys import api_key_create
 from claims.api.pagination import Cursor
 from claims.models import Flag, Membership, Report, Team, Webhook, WebhookDelivery
+from claims.services.api_keys import api_key_create
 from tests import factories
 from tests.conftest import api_client
 

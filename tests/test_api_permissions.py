@@ -21,7 +21,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from claims import services
-from claims.api.keys import api_key_create, api_key_revoke
 from claims.models import (
     Actor,
     ApiKey,
@@ -37,6 +36,7 @@ from claims.models import (
     Webhook,
     WebhookDelivery,
 )
+from claims.services.api_keys import api_key_create, api_key_revoke
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from claims import services
-from claims.api.keys import api_key_create
 from claims.models import Claim, Membership, ReviewStatus, Submission
+from claims.services.api_keys import api_key_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db

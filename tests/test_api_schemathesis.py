@@ -27,7 +27,6 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from claims import services
-from claims.api.keys import api_key_create
 from claims.ingest.fetch import FetchError
 from claims.models import (
     Actor,
@@ -43,6 +42,7 @@ from claims.models import (
     WebhookDelivery,
 )
 from claims.services import reports
+from claims.services.api_keys import api_key_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,9 +9,9 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.utils.html import escape
 
 from claims import matcher_runtime, tasks
-from claims.api.keys import api_key_create
 from claims.models import Flag, Membership, Report, ReportMatchProgress
 from claims.services import report_matching
+from claims.services.api_keys import api_key_create
 from tests import factories
 from tests.conftest import api_client
 

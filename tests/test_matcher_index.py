@@ -10,8 +10,8 @@ import pytest
 from django.db import transaction
 
 from claims import matcher_runtime, services
-from claims.api.keys import api_key_create
 from claims.models import Claim, Membership, Position, ReviewStatus, Stance
+from claims.services.api_keys import api_key_create
 from tests import factories
 from tests.conftest import api_client
 

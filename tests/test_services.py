@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from claims import services
 from claims.models import Evidence, Flag, Position, Report, ReviewStatus, Stance, Submission
+from claims.normalize import text_hash
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +127,55 @@ def test_alias_add_normalises_and_is_idempotent():
     first = services.actor_alias_add(actor=actor, name=" Julani ")
     assert (first.name, first.normalized) == ("Julani", "julani")
     assert services.actor_alias_add(actor=actor, name="JULANI") == first
+
+
+# --- rows edited whole (the admin's forms) ---------------------------------------------------
+
+
+def test_a_claim_saved_as_edited_rebuilds_the_index_and_rematches_the_archive_after_commit(
+    researcher, monkeypatch, django_capture_on_commit_callbacks
+):
+    from claims import matcher_runtime, tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.rematch_claim, "apply_async", lambda args, **kw: sent.append(args[0]))
+    claim = factories.ClaimFactory()
+    before = matcher_runtime.index_version()
+    claim.text = "An edited claim."
+    with django_capture_on_commit_callbacks(execute=True):
+        services.row_save(obj=claim, user=researcher)
+        assert sent == []
+    assert sent == [claim.pk]
+    assert matcher_runtime.index_version() == before + 1
+    assert claim.history.first().history_user == researcher
+
+
+def test_a_report_saved_as_edited_is_hashed_again_and_blank_text_is_none(researcher):
+    report = factories.ReportFactory(text="The first text.")
+    report.text = "The corrected text."
+    services.row_save(obj=report, user=researcher)
+    report.refresh_from_db()
+    assert report.text_hash == text_hash("The corrected text.")
+    report.text = "   "
+    services.row_save(obj=report, user=researcher)
+    report.refresh_from_db()
+    assert report.text == "" and report.text_hash is None
+
+
+def test_deleting_what_the_matcher_indexes_rebuilds_the_index(researcher, django_capture_on_commit_callbacks):
+    from claims.services.matcher_index import index_bump
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.row_delete(obj=factories.ActorFactory(), user=researcher)
+    assert callbacks == [index_bump]
+
+
+def test_a_bulk_delete_of_what_the_matcher_indexes_rebuilds_the_index(django_capture_on_commit_callbacks):
+    from claims.models import Actor
+    from claims.services.matcher_index import index_bump
+
+    factories.ActorFactory()
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert services.rows_delete(queryset=Actor.objects.all()) == 1
+    assert callbacks == [index_bump]
+    assert not Actor.objects.exists()

@@ -20,7 +20,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from claims import matcher_runtime, services, tasks
-from claims.api.keys import api_key_create
 from claims.ingest.fetch import post
 from claims.models import (
     Claim,
@@ -34,6 +33,7 @@ from claims.models import (
     WebhookEvent,
 )
 from claims.services import report_matching, webhooks
+from claims.services.api_keys import api_key_create
 from tests import factories
 from tests.harness import http_server, settings_load
 

@@ -8,7 +8,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from claims.api.keys import api_key_check
+from claims.services.api_keys import api_key_check
 
 KEYWORD = "Api-Key"
 

@@ -8,6 +8,7 @@ The package is split by subject; callers use the names re-exported here
 - ``record``: aliases, stances, evidence, and the review of stances, evidence and flags;
 - ``follows``: a team following a claim;
 - ``reports``: submissions, reports, their retry, feeds;
+- ``rows``: rows saved or deleted as a form edited them (the admin), with each kind's side effects;
 - ``history``: who made a change, for the history rows.
 """
 
@@ -32,6 +33,7 @@ from claims.services.reports import (
     submission_create,
     submission_retry,
 )
+from claims.services.rows import row_delete, row_save, rows_delete
 
 __all__ = [
     "IdempotencyConflict",
@@ -48,6 +50,9 @@ __all__ = [
     "follow_remove",
     "report_store",
     "report_submit",
+    "row_delete",
+    "row_save",
+    "rows_delete",
     "stance_record",
     "stances_review",
     "submission_create",

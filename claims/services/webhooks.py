@@ -58,6 +58,7 @@ from claims import selectors
 from claims.ingest.fetch import FetchError, FetchRefused, Poster, Resolver, post, url_refusal
 from claims.models import Actor, Flag, Follow, ReviewStatus, Stance, Team, Webhook, WebhookDelivery, WebhookEvent
 from claims.services import dispatch
+from claims.services.history import history_user
 
 logger = logging.getLogger(__name__)
 
@@ -134,14 +135,14 @@ def webhook_create(
         active=active,
         created_by=user,
     )
-    webhook._history_user = user  # type: ignore[attr-defined]
+    history_user(webhook, user)
     webhook.save()
     return webhook
 
 
 def webhook_delete(*, webhook: Webhook, user: User | None = None) -> None:
     """Remove a webhook and its delivery log."""
-    webhook._history_user = user  # type: ignore[attr-defined]
+    history_user(webhook, user)
     webhook.delete()
 
 

@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from claims.api.keys import api_key_create
 from claims.models import Membership, Submission, Team
+from claims.services.api_keys import api_key_create
 from tests import factories, harness
 
 pytestmark = pytest.mark.integration

@@ -393,7 +393,7 @@ SEED = """
 from django.contrib.auth.models import User
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from claims.api.keys import api_key_create
+from claims.services.api_keys import api_key_create
 from claims.models import Membership, Team
 call_command("migrate", verbosity=0)
 call_command("load_demo", verbosity=0)

@@ -5,9 +5,9 @@ import pytest
 from django.core.management import call_command
 
 from claims import matcher_runtime, services
-from claims.api.keys import api_key_create
 from claims.models import Claim, Flag, Membership, Report, Submission
 from claims.services import report_matching
+from claims.services.api_keys import api_key_create
 from tests import factories
 from tests.conftest import api_client
 from tests.harness import Worker, wait_for

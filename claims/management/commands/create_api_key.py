@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from claims.api.keys import api_key_create
 from claims.models import Membership, Team
+from claims.services.api_keys import api_key_create
 
 
 class Command(BaseCommand):

@@ -7,9 +7,9 @@ import os
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.api.keys import api_key_create, api_key_revoke
 from claims.demo.loader import demo_users_ensure
 from claims.models import ApiKey, Membership
+from claims.services.api_keys import api_key_create, api_key_revoke
 
 LOGIN_URL = "http://127.0.0.1:8000/admin/"
 API_URL = "http://127.0.0.1:8000/api/v1/"

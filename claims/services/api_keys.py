@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from claims.models import ApiKey, Membership, Team
+from claims.services.history import history_user
 
 KEY_PREFIX = "trk"
 # last_used_at is bookkeeping: written at most this often per key.
@@ -51,7 +52,7 @@ def api_key_create(
     key = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     row = ApiKey(team=team, created_by=user, name=name, role=role, prefix=prefix, hashed_secret=_digest(key))
     row.expires_at = expires_at
-    row._history_user = user  # type: ignore[attr-defined]
+    history_user(row, user)
     row.full_clean(exclude=["prefix", "hashed_secret"])
     row.save()
     return row, key
@@ -61,7 +62,7 @@ def api_key_revoke(*, key: ApiKey, user: User) -> ApiKey:
     """Revoke at once; revoking twice keeps the first time."""
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
-        key._history_user = user  # type: ignore[attr-defined]
+        history_user(key, user)
         key.save(update_fields=["revoked_at"])
     return key
 
@@ -83,6 +84,7 @@ def api_key_check(presented: str) -> ApiKey | None:
     now = timezone.now()
     if key.expires_at is not None and key.expires_at <= now:
         return None
+    # Bookkeeping, not an edit of the key: no history row.
     if key.last_used_at is None or now - key.last_used_at > _LAST_USED_GRANULARITY:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return key
