@@ -45,6 +45,8 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	SECRET_KEY=typecheck $(VENV)/bin/mypy claims tracker
+	# Imports run one way and in no cycle (the contracts: pyproject.toml, [tool.importlinter]).
+	$(VENV)/bin/lint-imports
 	# Security lint: clean at medium severity and above (an exception needs a
 	# "# nosec BXXX" with its reason on the line).
 	$(VENV)/bin/bandit -q -r claims tracker -ll -x claims/migrations
