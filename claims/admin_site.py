@@ -15,7 +15,12 @@ from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 class TrackerAdminSite(OTPAdminSite):
     """Staff must be verified by a registered OTP device (TOTP app, or a
     one-time static token for the first login) when OTP is required; read at
-    each request, so a deployment turns it on or off with its settings."""
+    each request, so a deployment turns it on or off with its settings.
+    Installed as the default site by ``claims.apps.TrackerAdminConfig``."""
+
+    site_header = "Attribution tracker"
+    site_title = "Attribution tracker"
+    index_title = "The record"
 
     def __init__(self, name: str = "admin") -> None:
         AdminSite.__init__(self, name)

@@ -155,7 +155,7 @@ def test_history_page_queries_do_not_grow_with_the_records(researcher_client, re
 
 
 def test_a_long_history_is_cut_to_the_latest_and_still_diffs(researcher_client, researcher, claim, russia, settings):
-    from claims.admin import related_history
+    from claims.selectors.history import related_history
 
     stance = services.stance_record(claim=claim, actor=russia, position=Position.ASSERTS, user=researcher)
     for position in (Position.DENIES, Position.DISPUTES, Position.RETRACTS):

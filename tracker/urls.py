@@ -1,10 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from claims.admin_site import TrackerAdminSite
-
-# Every ModelAdmin registers on admin.site; this makes that site require 2FA.
-admin.site.__class__ = TrackerAdminSite
+# admin.site is claims.admin_site.TrackerAdminSite (claims.apps.TrackerAdminConfig).
 
 # A body Django could not read (a multipart upload cut off) is told why.
 handler400 = "claims.views.bad_request"
