@@ -1,6 +1,7 @@
 """Errors as JSON, always: DRF's shapes (``{"field": ["message"]}`` for
 invalid input, ``{"detail": "..."}`` otherwise), plus the cases Django would
-answer with an HTML page or a 500."""
+answer with an HTML page or a 500. A service's Django ``ValidationError`` is
+invalid input, answered 400 here once for every view."""
 
 from __future__ import annotations
 
@@ -8,15 +9,25 @@ import logging
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 logger = logging.getLogger("claims.api")
 
 
+def validation_error(exc: DjangoValidationError) -> ValidationError:
+    """A Django ValidationError (a service refusing its arguments) as DRF's
+    400: by field when it names fields, else ``non_field_errors``."""
+    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        exc = validation_error(exc)
     response = exception_handler(exc, context)
     if response is not None:
         return response

@@ -42,10 +42,6 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
-def _django_errors(exc: DjangoValidationError) -> ApiValidationError:
-    return ApiValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
-
-
 class TrackerViewSet(ChecksPathIds, viewsets.GenericViewSet):
     permission_classes = [TrackerPermission]
     anonymous_read = False
@@ -220,18 +216,15 @@ class StanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        try:
-            stance = services.stance_record(
-                claim=data.pop("claim"),
-                actor=data.pop("actor"),
-                position=data.pop("position"),
-                user=self.user,
-                team=self.write_team(),
-                access=self.access,
-                **data,
-            )
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        stance = services.stance_record(
+            claim=data.pop("claim"),
+            actor=data.pop("actor"),
+            position=data.pop("position"),
+            user=self.user,
+            team=self.write_team(),
+            access=self.access,
+            **data,
+        )
         stance = self.get_queryset().get(pk=stance.pk)
         return Response(s.StanceSerializer(stance, context=self.get_serializer_context()).data, status=201)
 
@@ -259,12 +252,9 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            evidence = services.evidence_add(
-                **serializer.validated_data, user=self.user, team=self.write_team(), access=self.access
-            )
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
+        evidence = services.evidence_add(
+            **serializer.validated_data, user=self.user, team=self.write_team(), access=self.access
+        )
         return Response(s.EvidenceSerializer(evidence, context=self.get_serializer_context()).data, status=201)
 
     @extend_schema(summary="Download an evidence file (SHA-256 checked)", responses={(200, "*/*"): OpenApiTypes.BINARY})
@@ -337,8 +327,6 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             )
         except services.IdempotencyConflict as exc:
             raise Conflict(str(exc)) from exc
-        except DjangoValidationError as exc:
-            raise _django_errors(exc) from exc
         submission = submitted.submission
         answer = {
             "id": submission.pk,

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +16,6 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -191,14 +189,7 @@ class WebhookViewSet(
             raise PermissionDenied("Webhooks belong to a team; this caller edits for none.")
         data = WebhookCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            webhook = webhooks.webhook_create(
-                team=Team.objects.get(pk=team_id), user=self._user(), **data.validated_data
-            )
-        except DjangoValidationError as exc:
-            raise ApiValidationError(
-                exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-            ) from exc
+        webhook = webhooks.webhook_create(team=Team.objects.get(pk=team_id), user=self._user(), **data.validated_data)
         return Response(WebhookCreatedSerializer(webhook).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: Webhook) -> None:
