@@ -49,3 +49,8 @@ def test_beat_sends_a_heartbeat_to_each_queue(settings):
     entries = [entry for entry in settings.CELERY_BEAT_SCHEDULE.values() if entry["task"] == "claims.tasks.heartbeat"]
     assert sorted(entry["options"]["queue"] for entry in entries) == sorted(settings.WORKER_QUEUES)
     assert all(entry["args"] == (entry["options"]["queue"],) for entry in entries)
+
+
+def test_every_queue_gets_a_heartbeat_every_heartbeat_seconds_that_expires_as_the_next_is_sent(settings):
+    beats = [entry for entry in settings.CELERY_BEAT_SCHEDULE.values() if entry["task"] == "claims.tasks.heartbeat"]
+    assert {(entry["schedule"], entry["options"]["expires"]) for entry in beats} == {(settings.HEARTBEAT_SECONDS,) * 2}

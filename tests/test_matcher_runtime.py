@@ -66,3 +66,13 @@ def test_a_report_is_matched_with_its_date(settings, monkeypatch):
     report.refresh_from_db()
     matcher_runtime.match_report(report)
     assert seen["published"] == datetime.date(2016, 10, 26)
+
+
+@pytest.mark.parametrize(("value", "loads"), [("auto", True), ("OFF", True), ("1", True), ("flase", False)])
+def test_matcher_embeddings_takes_auto_true_or_false_and_refuses_a_typo(value, loads):
+    from tests.harness import settings_load
+
+    loaded = settings_load(MATCHER_EMBEDDINGS=value)
+    assert (loaded.returncode == 0) is loads
+    if not loads:
+        assert "ImproperlyConfigured: MATCHER_EMBEDDINGS: 'flase' is none of auto, true or false" in loaded.stderr

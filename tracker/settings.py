@@ -283,8 +283,15 @@ REPORT_REQUEUE_SECONDS = env.int("REPORT_REQUEUE_SECONDS", default=300)
 
 # Semantic similarity in the matcher: "auto" uses it when the optional
 # requirements-semantic.txt is installed; "false" forces the lexical matcher.
-_matcher_embeddings = env.str("MATCHER_EMBEDDINGS", default="auto").lower()
-MATCHER_EMBEDDINGS = None if _matcher_embeddings == "auto" else _matcher_embeddings in ("1", "true", "yes", "on")
+# Any other value is refused: a typo must not quietly turn embeddings off.
+_MATCHER_EMBEDDINGS_VALUES = {"auto": None, **dict.fromkeys(("1", "true", "yes", "on"), True),
+                              **dict.fromkeys(("0", "false", "no", "off"), False)}  # fmt: skip
+_matcher_embeddings = env.str("MATCHER_EMBEDDINGS", default="auto").strip().lower()
+if _matcher_embeddings not in _MATCHER_EMBEDDINGS_VALUES:
+    raise ImproperlyConfigured(
+        f"MATCHER_EMBEDDINGS: {_matcher_embeddings!r} is none of auto, true or false (or 1/0, yes/no, on/off)."
+    )
+MATCHER_EMBEDDINGS = _MATCHER_EMBEDDINGS_VALUES[_matcher_embeddings]
 
 # Webhooks: attempts per delivery, backoff (exponential, capped, with jitter), request limits.
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
@@ -323,15 +330,17 @@ CELERY_TASK_ROUTES = {
 # /healthz answers 503 when a queue's workers have not consumed a heartbeat for this long.
 WORKER_QUEUES = ["reports", "archive", "webhooks"]
 HEALTH_HEARTBEAT_MAX_AGE = env.int("HEALTH_HEARTBEAT_MAX_AGE", default=120)
+# Beat sends each queue a heartbeat this often; one not consumed by then expires.
+HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
     "sweep-reports": {"task": "claims.tasks.sweep_reports", "schedule": env.int("SWEEP_INTERVAL_SECONDS", default=60)},
     "poll-due-feeds": {"task": "claims.tasks.poll_due_feeds", "schedule": env.int("FEED_CHECK_SECONDS", default=60)},
     **{
         f"heartbeat-{queue}": {
             "task": "claims.tasks.heartbeat",
-            "schedule": env.int("HEARTBEAT_SECONDS", default=30),
+            "schedule": HEARTBEAT_SECONDS,
             "args": (queue,),
-            "options": {"queue": queue, "expires": env.int("HEARTBEAT_SECONDS", default=30)},
+            "options": {"queue": queue, "expires": HEARTBEAT_SECONDS},
         }
         for queue in WORKER_QUEUES
     },
