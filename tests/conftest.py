@@ -1,7 +1,9 @@
 """Per-role users and clients, so permission tests are cheap to write.
 
-Roles: a researcher (research team, staff), a fact-checking team member, a
-member of another fact-checking team, a read-only member, and anonymous.
+Roles: a researcher (a research team's member, staff but not a superuser:
+the research group's own permissions, claims.backends), a superuser, a
+fact-checking team member, a member of another fact-checking team, a
+read-only member, and anonymous.
 """
 
 import pytest
@@ -35,7 +37,13 @@ def _member(team, username, role=Membership.Role.EDITOR, **user_fields):
 
 @pytest.fixture
 def researcher(research_team):
-    return _member(research_team, "researcher", is_staff=True, is_superuser=True)
+    return _member(research_team, "researcher", is_staff=True)
+
+
+@pytest.fixture
+def superuser(research_team):
+    """Who manages teams, members and logins (the researchers may only see them)."""
+    return _member(research_team, "root", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
@@ -62,6 +70,11 @@ def _client_for(user):
 @pytest.fixture
 def researcher_client(researcher):
     return _client_for(researcher)
+
+
+@pytest.fixture
+def superuser_client(superuser):
+    return _client_for(superuser)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from claims.models import (
     Flag,
     Follow,
     MatcherState,
+    Membership,
     Position,
     Report,
     ReportMatchProgress,
@@ -162,7 +163,8 @@ def test_every_model_has_an_admin_with_history():
 
 
 @pytest.mark.parametrize(("model", "model_admin"), CLAIMS_ADMINS, ids=ADMIN_IDS)
-def test_admin_pages_render(researcher_client, research_team, model, model_admin):
+def test_admin_pages_render(request, research_team, model, model_admin):
+    researcher_client = _curator_client(request, model)
     populate(2, research_team=research_team)
     obj = model.objects.first()
 
@@ -176,14 +178,58 @@ def test_admin_pages_render(researcher_client, research_team, model, model_admin
         assert researcher_client.get(url(model, "history", obj.pk)).status_code == 200
 
 
+# Who belongs to which team is the superusers' to change; researchers see it.
+SUPERUSERS_EDIT = {Team, Membership}
+
+
+def _curator_client(request, model):
+    """The researcher (not a superuser: the research group's permissions),
+    or a superuser for the pages only superusers edit."""
+    return request.getfixturevalue("superuser_client" if model in SUPERUSERS_EDIT else "researcher_client")
+
+
+@pytest.mark.parametrize("model", sorted(SUPERUSERS_EDIT, key=str), ids=lambda m: m._meta.model_name)
+def test_researchers_see_teams_and_members_but_only_superusers_change_them(researcher_client, research_team, model):
+    populate(1, research_team=research_team)
+    obj = model.objects.first()
+    assert researcher_client.get(url(model, "changelist")).status_code == 200
+    page = researcher_client.get(url(model, "change", obj.pk))
+    assert page.status_code == 200 and b'type="submit" value="Save"' not in page.content
+    assert researcher_client.get(url(model, "add")).status_code == 403
+    assert researcher_client.post(url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
+
+
+def test_a_staff_member_of_no_research_team_has_no_admin_page(factcheck_team):
+    from django.test import Client
+
+    staff = factories.UserFactory(username="staff-checker", is_staff=True)
+    factories.MembershipFactory(team=factcheck_team, user=staff)
+    client = Client()
+    client.force_login(staff)
+    assert client.get(url(Claim, "changelist")).status_code == 403
+    assert not staff.get_all_permissions()
+
+
+def test_the_research_groups_permissions_are_real_model_permissions(researcher):
+    from django.contrib.auth.models import Permission
+
+    from claims.backends import PERMISSIONS
+
+    existing = {f"claims.{codename}" for codename in Permission.objects.values_list("codename", flat=True)}
+    assert existing >= PERMISSIONS
+    assert researcher.get_all_permissions() == PERMISSIONS
+    assert not researcher.is_superuser
+
+
 EDITABLE_ADMINS = [(model, model_admin) for model, model_admin in CLAIMS_ADMINS if model not in NOT_ADDABLE]
 
 
 @pytest.mark.parametrize(
     ("model", "model_admin"), EDITABLE_ADMINS, ids=[model._meta.model_name for model, _ in EDITABLE_ADMINS]
 )
-def test_change_form_saves_unchanged(researcher_client, research_team, model, model_admin):
+def test_change_form_saves_unchanged(request, research_team, model, model_admin):
     """Posting a change page back as rendered saves (no hidden required field, inline or not)."""
+    researcher_client = _curator_client(request, model)
     populate(1, research_team=research_team)
     obj = model.objects.first()
     page = researcher_client.get(url(model, "change", obj.pk))

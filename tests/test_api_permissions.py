@@ -244,7 +244,7 @@ def _build_world() -> World:
         "other": factories.TeamFactory(name="Other checkers", slug="other-checkers"),
     }
     users = {
-        "researcher": _member(teams["research"], "researcher", is_staff=True, is_superuser=True),
+        "researcher": _member(teams["research"], "researcher", is_staff=True),
         "checker": _member(teams["checkers"], "checker"),
         "other": _member(teams["other"], "other-checker"),
         "reader": _member(teams["checkers"], "reader", role=Membership.Role.READ_ONLY),
