@@ -3,13 +3,20 @@ whether it comes from the admin, the API, a task or a management command.
 Each runs in one transaction and leaves a history record naming the user.
 
 The package is split by subject; callers use the names re-exported here
-(``from claims import services; services.report_submit(...)``):
+(``from claims import services; services.report_submit(...)``), and the
+workers' and webhooks' machinery by module (``services.report_matching``):
 
 - ``record``: aliases, stances, evidence, and the review of stances, evidence and flags;
+- ``rows``: rows saved or deleted as a form edited them (the admin), with each kind's side effects;
 - ``follows``: a team following a claim;
 - ``reports``: submissions, reports, their retry, feeds;
-- ``rows``: rows saved or deleted as a form edited them (the admin), with each kind's side effects;
-- ``history``: who made a change, for the history rows.
+- ``report_matching``: a report's matching bookkeeping (lease, progress, flags);
+- ``rematch``: the archive of past reports matched against one claim;
+- ``webhooks``: registering webhooks, recording and attempting deliveries;
+- ``api_keys``: issuing, checking and revoking API keys;
+- ``matcher_index``: the index version every worker rebuilds on;
+- ``dispatch``: work sent to the workers after commit;
+- ``history``, ``workers``: history rows for conditional updates; heartbeats.
 """
 
 from claims.services.follows import follow_add, follow_remove
