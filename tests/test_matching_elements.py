@@ -379,3 +379,118 @@ def test_a_claim_without_elements_scores_as_it_would_without_them(with_elements)
 )
 def test_more_ways_of_putting_rebels_forward_as_the_agent(text):
     assert ("rebels", "agent") in [(m.actor_id, m.role) for m in roles(text, AliasIndex(ALIASES).find(text))]
+
+
+# --- naming governments and their forces -------------------------------------------------------
+
+
+def _found(index, text, countries=None):
+    return [(m.actor_id, m.alias) for m in index.find(text, countries)]
+
+
+def test_a_government_named_after_its_leader_is_named_by_the_leaders_forces():
+    index = AliasIndex([AliasEntry("gov", "Zorin government"), AliasEntry("gov", "the regime")])
+    assert _found(index, "Zorin's forces shelled the town") == [("gov", "Zorin's forces")]
+    assert _found(index, "Zorins troops shelled the town") == [("gov", "Zorins troops")]  # the apostrophe lost
+    assert _found(index, "President Ivan al-Zorin's warplanes struck.") == [("gov", "al-Zorin's warplanes")]
+    assert _found(index, "forces loyal to President Ivan Zorin were behind it") == [
+        ("gov", "forces loyal to President Ivan Zorin")
+    ]
+    assert _found(index, "the Zorin regime denied it") == [("gov", "the Zorin regime")]  # as before
+    # the name alone, like a country's, only as a speaker or agent
+    assert _found(index, "Zorin used chlorine, the opposition said") == [("gov", "Zorin")]
+    assert _found(index, "a portrait of Zorin hung there") == []
+    assert _found(index, "zorin forces") == []  # a name is written with a capital
+
+
+def test_a_bare_description_is_the_one_actor_of_the_countries_the_report_names():
+    index = AliasIndex(
+        [
+            AliasEntry("army", "Libyan army"),
+            AliasEntry("turkish-army", "Turkish army"),
+            AliasEntry("op", "Libyan opposition"),
+        ]
+    )
+    assert _found(index, "The opposition accused the army of gassing civilians in Libya") == [
+        ("op", "The opposition"),
+        ("army", "the army"),
+    ]
+    # the report's countries, not the sentence's
+    assert _found(index, "the army fired", countries=index.countries("Clashes in Libya.")) == [("army", "the army")]
+    assert _found(index, "the army fired", countries=index.countries("Libya and Turkey met.")) == []  # which army?
+    assert _found(index, "the army fired") == []  # no country named
+
+
+def test_a_government_named_after_its_country_is_also_the_countrys_government():
+    index = AliasIndex([AliasEntry("gov", "Libyan government")])
+    assert _found(index, "a plan to punish Libya's government") == [("gov", "Libya's government")]
+    assert _found(index, "a plan to punish Libyas government") == [("gov", "Libyas government")]
+
+
+def test_a_bare_description_with_a_collective_noun():
+    index = AliasIndex([AliasEntry("op", "Libyan opposition")])
+    assert _found(index, "Officials in Libya blamed opposition groups") == [("op", "opposition groups")]
+    assert _found(index, "Opposition fighters in Libya advanced") == [("op", "Opposition fighters")]
+
+
+def test_the_report_names_its_countries_by_demonym_or_name():
+    index = AliasIndex([AliasEntry("army", "Libyan army")])
+    assert index.countries("Libyan officials met Saudi Arabia's envoy") == {"libyan", "saudi"}
+
+
+# --- direction: which side the report puts forward ------------------------------------------------
+
+
+def test_a_report_naming_only_the_rival_side_lacks_the_perpetrator():
+    text = "Chemical attack in Zamalka\n\nActivists accused the Ruritanian army of using sarin in Zamalka."
+    _, found = _features(_claim("c", "rebels"), text, datetime.date(2013, 8, 22))
+    assert found.missing == "perpetrator"  # the rebels' claim: only the government's side is named
+    _, found = _features(_claim("c", "gov"), text, datetime.date(2013, 8, 22))
+    assert found.missing == ""
+    # naming the claim's side in any role (here as speaker) keeps it: a denial bears on the claim
+    _, found = _features(_claim("c", "rebels"), text + " The rebels said the army lied.", datetime.date(2013, 8, 22))
+    assert found.missing == ""
+    # naming neither side is no reason to drop either
+    _, found = _features(_claim("c", "rebels"), "Chemical attack in Zamalka\n\nSarin hit Zamalka.")
+    assert found.missing == ""
+
+
+def test_a_sentence_next_to_the_weapon_counts_unless_the_rival_is_the_agent_in_the_weapons_own_sentence():
+    beside = "Sarin hit Zamalka, activists said. Rebels attacked an army post."
+    features, _ = _features(_claim("c", "rebels"), "Chemical attack\n\n" + beside, datetime.date(2013, 8, 22))
+    assert features["perpetrator"] == 1.0
+    text = "Chemical attack\n\nActivists accused the Ruritanian army of using sarin. Rebels attacked an army post."
+    features, _ = _features(_claim("c", "rebels"), text, datetime.date(2013, 8, 22))
+    assert features["perpetrator"] == 0.5  # put forward, but not for the act the weapon's sentence names
+
+
+def test_a_claim_naming_no_perpetrator_is_neutral_on_it():
+    features, _ = _features(_claim("c", None), REPORT, datetime.date(2013, 8, 22))
+    assert (features["perpetrator"], features["rival_only"]) == (0.5, 0.0)
+
+
+def test_a_claim_without_an_incident_is_neutral_on_place_and_recency():
+    features, _ = _features(_claim("c", "gov", incidents=()), REPORT, datetime.date(2019, 1, 1))
+    assert (features["place"], features["place_lead"], features["recency"], features["time"]) == (0.5, 0.5, 0.5, 0.0)
+    assert features["perpetrator"] == 1.0
+
+
+REBELS_CLAIM = ClaimDoc(
+    "zamalka-rebels",
+    "Zamalka chemical attack by rebels",
+    "Rebels, not the government, carried out the chemical attack on Zamalka in the Eastern Ghouta in August 2013.",
+    actor_ids=("rebels",),
+    actor_names=("rebels",),
+    incident_names=("Chemical attack on Zamalka", "Zamalka, Eastern Ghouta"),
+    kind="attribution",
+    perpetrator_id="rebels",
+    incidents=(INCIDENT,),
+)
+
+
+def test_a_report_putting_the_government_forward_is_not_flagged_for_the_rebels_claim():
+    matcher = Matcher([ATTRIBUTION, REBELS_CLAIM], ALIASES, actor_parents=PARENTS, element_scorer=HAND)
+    published = datetime.date(2013, 8, 22)
+    assert [m.claim_id for m in matcher.match(REPORT, published=published)] == ["zamalka-gov"]
+    ranked = [m.claim_id for m in matcher.rank(REPORT, published=published, k=None)]
+    assert ranked.index("zamalka-gov") < ranked.index("zamalka-rebels")  # still ranked, below

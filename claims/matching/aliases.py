@@ -11,12 +11,21 @@ an auxiliary or adverb: "Damascus denies", "Damascus has repeatedly rejected",
 but not "capturing Damascus" or "in Damascus". An alias spelled in capitals
 ("IS", "ISIL") matches only in capitals, so "is" the verb is never the Islamic State.
 
-Two general rules of how reports name governments: a definite description
-("the regime") also stands for itself with a name or an adjective before the
-noun ("the Assad regime", "the criminal regime"), unless that is another
-country's demonym ("the Turkish regime"); and a country's name used as a
-speaker or agent stands for a government named after the country ("Syria
-denies", "Syria used": the Syrian government), like an ambiguous alias.
+General rules of how reports name governments and their forces:
+- a definite description ("the regime") also stands for itself with a name or
+  an adjective before the noun ("the Assad regime", "the criminal regime"),
+  unless that is another country's demonym ("the Turkish regime");
+- a country's name used as a speaker or agent stands for a government named
+  after the country ("Syria denies", "Syria used": the Syrian government),
+  like an ambiguous alias;
+- a government named after its leader ("the Assad government") is also named
+  by the leader's forces: the name, possessive or not, before a noun of armed
+  force ("Assad's forces", "Assads troops", "al-Assad's warplanes"), or
+  "forces loyal to Assad";
+- a name made of a country's demonym and a noun ("Syrian army", "Syrian
+  opposition") also stands for the bare description ("the army", "the
+  opposition") in a report that names that country and no other country whose
+  actor has a name with the same noun (``find``'s ``countries``).
 """
 
 from __future__ import annotations
@@ -216,7 +225,29 @@ COUNTRIES = {
     "ukrainian": "Ukraine",
     "yemeni": "Yemen",
 }
+# A country named by its demonym or its name (one pass over a long report).
+_DEMONYM_OF = {**{d: d for d in COUNTRIES}, **{c.casefold(): d for d, c in COUNTRIES.items()}}
+_COUNTRY_NAME = {n: re.compile(rf"\b{re.escape(n)}\b") for n in _DEMONYM_OF}
 _GOVERNMENT = re.compile(r"^(\w+) (government|regime)$")
+# Nouns of armed force a leader's name stands before ("Assad's forces").
+FORCE_NOUNS = frozenset(
+    stem(w)
+    for w in (
+        "forces",
+        "troops",
+        "army",
+        "military",
+        "soldiers",
+        "loyalists",
+        "militias",
+        "militia",
+        "warplanes",
+        "jets",
+        "aircraft",
+        "helicopters",
+        "planes",
+    )
+)
 
 _TOKEN = re.compile(r"[^\W_]+(?:[.'’\-][^\W_]+)*\.?")
 
@@ -249,6 +280,10 @@ _SAME_HEAD = {
 }
 
 
+# After a bare description's noun, the collective nouns that make it a name ("opposition groups").
+COLLECTIVE = frozenset([*_SAME_HEAD.values(), stem("fighters")])
+
+
 @lru_cache(maxsize=100_000)
 def _key(token: str) -> str:
     """What a word is compared by: its normalised stem, collective nouns as one."""
@@ -271,10 +306,24 @@ class AliasIndex:
                 w for w in normalize_name(entry.name).split() if w in COUNTRIES
             )
         metonyms = []
+        # "assad" -> the government named after its leader; a noun -> the actors named "<demonym> <noun>"
+        self._leaders: dict[str, AliasEntry] = {}
+        self._bare: dict[str, list[tuple[AliasEntry, str]]] = {}
         for entry in aliases:
             government = _GOVERNMENT.match(normalize_name(entry.name))
             if government and government.group(1) in COUNTRIES:
-                metonyms.append(AliasEntry(entry.actor_id, COUNTRIES[government.group(1)], ambiguous=True))
+                country = COUNTRIES[government.group(1)]
+                metonyms.append(AliasEntry(entry.actor_id, country, ambiguous=True))
+                # "Syria's government", also as feeds write it without the apostrophe ("Syrias government")
+                for possessive in (country, f"{country}s"):
+                    metonyms.append(AliasEntry(entry.actor_id, f"{possessive} {government.group(2)}"))
+            elif government and entry.name[:1].isupper() and not entry.ambiguous:
+                self._leaders.setdefault(government.group(1), entry)
+                leader = entry.name.split()[0]
+                metonyms.append(AliasEntry(entry.actor_id, leader, ambiguous=True))
+            words = normalize_name(entry.name).split()
+            if len(words) == 2 and words[0] in COUNTRIES and not entry.ambiguous:
+                self._bare.setdefault(_key(words[1]), []).append((entry, words[0]))
         for entry in [*aliases, *dict.fromkeys(metonyms)]:
             parts = tuple(_key(t) for t in _TOKEN.findall(entry.name) if _norm_token(t))
             if not parts:
@@ -291,14 +340,24 @@ class AliasIndex:
     def __bool__(self) -> bool:
         return bool(self._by_first)
 
-    def find(self, text: str) -> list[ActorMention]:
-        """Actor mentions in ``text``, longest alias first, not overlapping."""
+    def countries(self, text: str) -> frozenset[str]:
+        """The demonyms of the countries ``text`` names (by demonym or name): the
+        context in which a bare description ("the army") is resolved."""
+        folded = text.casefold()
+        return frozenset(d for name, d in _DEMONYM_OF.items() if name in folded and _COUNTRY_NAME[name].search(folded))
+
+    def find(self, text: str, countries: frozenset[str] | None = None) -> list[ActorMention]:
+        """Actor mentions in ``text``, longest alias first, not overlapping.
+        ``countries``: the demonyms of the countries the whole report names
+        (``countries``), for the bare descriptions; by default those ``text`` names."""
         if not self._by_first:
             return []
         tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
         normed = [_norm_token(t[0]) for t in tokens]
         keys = [_key(t[0]) for t in tokens]
         mentions: list[ActorMention] = []
+        if self._bare and countries is None:
+            countries = self.countries(text)
         i = 0
         while i < len(tokens):
             matched = 0
@@ -322,8 +381,53 @@ class AliasIndex:
                     entry, first = described
                     start, end = tokens[first][1], tokens[i][2]
                     mentions.append(ActorMention(entry.actor_id, text[start:end], start, end))
+            if not matched:
+                found = self._leader_at(tokens, normed, keys, i) or self._bare_at(normed, keys, i, countries)
+                if found:
+                    entry, matched = found
+                    start, end = tokens[i][1], tokens[i + matched - 1][2]
+                    if text[end - 1] == ".":
+                        end -= 1
+                    mentions.append(ActorMention(entry.actor_id, text[start:end], start, end))
             i += matched or 1
         return mentions
+
+    def _leader(self, token: str, normed: str) -> AliasEntry | None:
+        """The government named after the leader ``token`` names ("Assad's", "Assads", "al-Assad")."""
+        if not self._leaders or not token.rsplit("-", 1)[-1][:1].isupper():
+            return None
+        name = normed.rsplit("-", 1)[-1]
+        return self._leaders.get(name) or (self._leaders.get(name[:-1]) if name.endswith("s") else None)
+
+    def _leader_at(self, tokens, normed, keys, i) -> tuple[AliasEntry, int] | None:
+        """ "Assad's forces" (2 tokens) or "forces loyal to Assad" (4) at token ``i``."""
+        if i + 1 < len(tokens) and keys[i + 1] in FORCE_NOUNS:
+            entry = self._leader(tokens[i][0], normed[i])
+            if entry:
+                return entry, 2
+        if keys[i] in FORCE_NOUNS and normed[i + 1 : i + 3] == ["loyal", "to"]:
+            # the name may come after a title and a first name: "forces loyal to President Bashar al-Assad"
+            for k in range(i + 3, min(i + 6, len(tokens))):
+                entry = self._leader(tokens[k][0], normed[k])
+                if entry:
+                    return entry, k - i + 1
+                if not tokens[k][0][:1].isupper():
+                    break
+        return None
+
+    def _bare_at(self, normed, keys, i, countries) -> tuple[AliasEntry, int] | None:
+        """ "the army", "opposition groups" at token ``i``, for the one actor named "<demonym> army" or
+        "<demonym> opposition" whose country the report names."""
+        if normed[i] == "the" and i + 1 < len(normed) and keys[i + 1] in self._bare:
+            noun, size = keys[i + 1], 2
+        elif keys[i] in self._bare and i + 1 < len(keys) and keys[i + 1] in COLLECTIVE:
+            noun, size = keys[i], 2
+        else:
+            return None
+        actors = {e.actor_id: e for e, demonym in self._bare[noun] if demonym in (countries or ())}
+        if len(actors) != 1:
+            return None
+        return next(iter(actors.values())), size
 
     def _described_at(self, tokens, normed, i, mentions) -> tuple[AliasEntry, int] | None:
         """ "the Assad regime", "the criminal regime", "Assad's regime" for the alias "the regime"."""

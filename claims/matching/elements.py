@@ -9,9 +9,17 @@ every report; the elements are what a report must name to be about the claim.
 alleged perpetrator and the actors under it, and the weapons its words name);
 ``ReportEvidence`` reads a report once (its weapons, places, dates and who it
 says acted, sentence by sentence); ``element_features`` compares the two. A
-report that lacks a necessary element (no weapon of the claim's kind
-anywhere, or written before the incident) cannot be about the claim; the
-rest is scored from the features by a few fitted weights (scorer.py).
+report that lacks a necessary element cannot be about the claim; the rest is
+scored from the features by a few fitted weights (scorer.py). The necessary
+elements (``ReportEvidence.missing``):
+- weapon       a weapon of the claim's kind, named anywhere;
+- date         written no earlier than the incident;
+- perpetrator  for a claim opposed by another about the same incident (the
+               government did it / rebels did it): the report names the claim's
+               alleged perpetrator or an actor under it, in any role, if it names
+               the opposing claim's. A report that names one side only is about
+               that side's claim; one naming both (an accusation and its denial)
+               bears on both, and one naming neither is judged on the rest.
 
 Only claims the record gives structure to (an incident or an alleged
 perpetrator) are scored so: a claim that is just a sentence is matched on
@@ -36,15 +44,23 @@ from claims.matching.weapons import WeaponMention, find_weapons, weapons_named
 # Per (claim, report), for claims with elements (see element_features):
 # weapon_lead     the claim's weapon (class) is named in the title or lead
 # weapon_density  log(1 + sentences naming it)
+# An element the claim does not have scores 0.5, neutral: the report neither confirms nor contradicts it,
+# and a claim without it does not outrank one that has it (an event claim beside the attribution claim of
+# the same incident, a claim with no date beside dated ones) for nothing.
 # place           how closely the report's places match the incident's: 1 the place or inside it, 0.5 a
-#                 place containing it (below the country), 0 none (1 when the claim has no place)
+#                 place containing it (below the country), 0 none (0.5 when the claim has no place)
 # place_lead      the same, in the title and lead
 # time            a date in the text falls on the incident's date (0 when the claim has no date)
-# recency         written within a month of the incident 1, within a year 0.5, later 0 (1 when the claim has
-#                 no date or the report none: an undated report, pasted or uploaded, is not held against)
+# recency         written within a month of the incident 1, within a year 0.5, later 0 (0.5 when the claim has
+#                 no date; 1 when the report has none: an undated report, pasted or uploaded, is not held against)
 # perpetrator     the alleged perpetrator or an actor under it is put forward as the agent: 1 in or next to a
-#                 sentence naming the weapon, 0.5 elsewhere, 0 not at all (1 when the claim names none)
-# rival_only      only the perpetrator of an opposing claim is put forward as the agent
+#                 sentence naming the weapon, 0.5 elsewhere, 0 not at all (0.5 when the claim names none). The
+#                 sentence next to one naming
+#                 the weapon does not count when an opposing perpetrator is put forward in a sentence naming the
+#                 weapon itself ("the opposition accused the army of gassing ... Rebels attacked a post")
+# rival_only      only the perpetrator of an opposing claim is put forward as the agent, the claim's own being named
+#                 in another role (a report naming only the other side lacks the perpetrator: see above). Its
+#                 weight is positive: such reports are mostly the accusation and its denial, which bear on both
 ELEMENT_FEATURES = (
     "weapon_lead",
     "weapon_density",
@@ -192,6 +208,7 @@ class ReportEvidence:
     # meets thousands of candidate claims, most sharing weapons and places).
     weapon_units: dict[str, list[int]] = field(default_factory=dict)  # weapon class -> sentences naming it
     agents: list[tuple[int, RoledMention]] = field(default_factory=list)  # mentions put forward as the agent
+    named: frozenset = frozenset()  # the actors named as actors (any role but a territory's)
     _places: dict = field(default_factory=dict)  # the claim's places -> (place, place_lead, (sentence, name))
     _times: dict = field(default_factory=dict)  # the incident's date span -> (time, recency)
 
@@ -200,13 +217,23 @@ class ReportEvidence:
             for weapon in dict.fromkeys(m.weapon for m in mentions):
                 self.weapon_units.setdefault(weapon, []).append(i)
         self.agents = [(i, m) for i, ms in enumerate(self.actors) for m in ms if m.role == "agent"]
+        self.named = frozenset(m.actor_id for ms in self.actors for m in ms if m.role != "territory")
 
     def missing(self, elements: ClaimElements) -> str:
-        """The necessary element the report lacks ("weapon", "date"), or "": cheap, before anything else."""
+        """The necessary element the report lacks ("weapon", "date", "perpetrator"), or "": cheap,
+        before anything else. A claim opposed by another about the same incident lacks its
+        perpetrator in a report that names the other's perpetrator and never its own: the two
+        share every other element, and such a report is about the other side's claim."""
         if elements.weapons and not any(w in self.weapon_units for w in elements.weapons):
             return "weapon"
         if elements.when is not None and self.written is not None and self.written < elements.when.start:
             return "date"
+        if (
+            elements.rivals
+            and self.named.isdisjoint(elements.perpetrators)
+            and not self.named.isdisjoint(elements.rivals)
+        ):
+            return "perpetrator"
         return ""
 
     @classmethod
@@ -215,11 +242,12 @@ class ReportEvidence:
     ) -> ReportEvidence:
         places = gazetteer()
         dates = [d for u in units for d in find_dates(u.text)]
+        countries = aliases.countries(" ".join(u.text for u in units)) if aliases else frozenset()
         return cls(
             units=units,
             weapons=[find_weapons(u.text) for u in units],
             places=[places.find(u.text) for u in units],
-            actors=[roles(u.text, aliases.find(u.text)) if aliases else [] for u in units],
+            actors=[roles(u.text, aliases.find(u.text, countries)) if aliases else [] for u in units],
             dates=dates,
             written=report_date(published, dates),
         )
@@ -232,7 +260,7 @@ class ElementMatch:
     what was found, for the explanation."""
 
     features: list[float]
-    missing: str  # the necessary element not found ("weapon", "date"), or ""
+    missing: str  # the necessary element not found ("weapon", "date", "perpetrator"), or ""
     found: list[str]  # "weapon: sarin", "place: Zamalka", ...
     units: list[int]  # the sentences that name an element, for the explanation
 
@@ -262,7 +290,7 @@ def element_features(elements: ClaimElements, evidence: ReportEvidence) -> Eleme
     weapon_lead = 1.0 if not elements.weapons or (weapon_units and weapon_units[0] < lead) else 0.0
     weapon_density = math.log1p(len(weapon_units)) if elements.weapons else 1.0
     # place
-    place, place_lead = 1.0, 1.0
+    place, place_lead = 0.5, 0.5
     if elements.places or elements.place_names:
         key = (elements.places, elements.place_names)
         if key not in evidence._places:
@@ -272,7 +300,7 @@ def element_features(elements: ClaimElements, evidence: ReportEvidence) -> Eleme
             found.append(f"place: {where[1]}")
             units.add(where[0])
     # time
-    time, recency = 0.0, 1.0
+    time, recency = 0.0, 0.5
     if elements.when is not None:
         if elements.when not in evidence._times:
             evidence._times[elements.when] = _time_coverage(elements.when, evidence)
@@ -280,10 +308,12 @@ def element_features(elements: ClaimElements, evidence: ReportEvidence) -> Eleme
         if time:
             found.append("time: " + _span_text(elements.when))
     # perpetrator
-    perpetrator, rival_only = 1.0, 0.0
+    perpetrator, rival_only = 0.5, 0.0
     if elements.perpetrators:
         mine = [(i, m) for i, m in evidence.agents if m.actor_id in elements.perpetrators]
         near = set(weapon_units) | {i + 1 for i in weapon_units} | {i - 1 for i in weapon_units}
+        if elements.rivals and any(i in weapon_units and m.actor_id in elements.rivals for i, m in evidence.agents):
+            near = set(weapon_units)  # an opposing perpetrator is put forward in a sentence naming the weapon
         if not elements.weapons:
             near = set(range(len(evidence.units)))
         perpetrator = max((1.0 if i in near else 0.5 for i, _ in mine), default=0.0)
