@@ -245,7 +245,6 @@ def test_a_report_covering_every_element():
         "time": 1.0,
         "recency": 1.0,
         "perpetrator": 1.0,
-        "rival_only": 0.0,
     }
     assert found.missing == ""
     assert found.found == [
@@ -287,14 +286,17 @@ def test_an_undated_report_is_not_held_against_on_recency():
     assert (features["time"], found.missing) == (0.0, "")
 
 
-def test_only_the_rival_put_forward_as_agent():
-    text = "Chemical attack in Zamalka\n\nThe government accused rebels of using sarin in Zamalka."
-    features, _ = _features(_claim("c", "gov"), text, datetime.date(2013, 8, 22))
-    assert features["perpetrator"] == 0.0  # the government speaks; it is not put forward as the agent
-    assert features["rival_only"] == 1.0
+def test_only_the_rival_put_forward_as_agent_is_the_dispute_itself():
+    text = "Chemical attack in Zamalka\n\nThe Ruritanian government accused rebels of using sarin in Zamalka."
+    features, found = _features(_claim("c", "gov"), text, datetime.date(2013, 8, 22))
+    # the government speaks, accusing the other side: neither confirmed nor out of the question
+    assert (features["perpetrator"], found.missing) == (0.5, "")
     features, found = _features(_claim("c", "rebels"), text, datetime.date(2013, 8, 22))
-    assert (features["perpetrator"], features["rival_only"]) == (1.0, 0.0)
+    assert features["perpetrator"] == 1.0
     assert "perpetrator: rebels" in found.found
+    # the government named in no role: the report is only about the other side
+    _, found = _features(_claim("c", "gov"), text.replace("The Ruritanian government", "Activists"))
+    assert found.missing == "perpetrator"
 
 
 # --- the matcher with elements -------------------------------------------------------------
@@ -306,7 +308,7 @@ from claims.matching.scorer import ElementScorer, Thresholds  # noqa: E402
 # the words' logit as it is, plus one per element covered.
 HAND = ElementScorer(
     base=1.0,
-    weights=(1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0),
+    weights=(1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 1.0),
     bias=-2.0,
     thresholds=Thresholds(suggest=0.5, strong=0.9),
 )
@@ -466,7 +468,7 @@ def test_a_sentence_next_to_the_weapon_counts_unless_the_rival_is_the_agent_in_t
 
 def test_a_claim_naming_no_perpetrator_is_neutral_on_it():
     features, _ = _features(_claim("c", None), REPORT, datetime.date(2013, 8, 22))
-    assert (features["perpetrator"], features["rival_only"]) == (0.5, 0.0)
+    assert features["perpetrator"] == 0.5
 
 
 def test_a_claim_without_an_incident_is_neutral_on_place_and_recency():
@@ -494,3 +496,13 @@ def test_a_report_putting_the_government_forward_is_not_flagged_for_the_rebels_c
     assert [m.claim_id for m in matcher.match(REPORT, published=published)] == ["zamalka-gov"]
     ranked = [m.claim_id for m in matcher.rank(REPORT, published=published, k=None)]
     assert ranked.index("zamalka-gov") < ranked.index("zamalka-rebels")  # still ranked, below
+
+
+def test_a_year_in_a_sentence_naming_the_place_is_the_incidents_time():
+    text = "Sarin attacks recalled\n\nIn 2013 rebels launched sarin attacks on Zamalka, the ministry said."
+    features, found = _features(_claim("c", "rebels"), text, datetime.date(2016, 10, 5))
+    assert features["time"] == 1.0
+    assert "time: 21 August 2013" in found.found
+    elsewhere = "Sarin attacks recalled\n\nRebels launched sarin attacks on Zamalka. The war began before 2013."
+    features, _ = _features(_claim("c", "rebels"), elsewhere, datetime.date(2016, 10, 5))
+    assert features["time"] == 0.0  # the year alone, away from the place, does not name the day

@@ -50,17 +50,19 @@ from claims.matching.weapons import WeaponMention, find_weapons, weapons_named
 # place           how closely the report's places match the incident's: 1 the place or inside it, 0.5 a
 #                 place containing it (below the country), 0 none (0.5 when the claim has no place)
 # place_lead      the same, in the title and lead
-# time            a date in the text falls on the incident's date (0 when the claim has no date)
+# time            a date in the text falls on the incident's date, or its year is named in a sentence naming its
+#                 place ("in 2013 ... on the Eastern Ghouta": a report recalling the incident); 0 when the claim
+#                 has no date
 # recency         written within a month of the incident 1, within a year 0.5, later 0 (0.5 when the claim has
 #                 no date; 1 when the report has none: an undated report, pasted or uploaded, is not held against)
 # perpetrator     the alleged perpetrator or an actor under it is put forward as the agent: 1 in or next to a
 #                 sentence naming the weapon, 0.5 elsewhere, 0 not at all (0.5 when the claim names none). The
-#                 sentence next to one naming
-#                 the weapon does not count when an opposing perpetrator is put forward in a sentence naming the
-#                 weapon itself ("the opposition accused the army of gassing ... Rebels attacked a post")
-# rival_only      only the perpetrator of an opposing claim is put forward as the agent, the claim's own being named
-#                 in another role (a report naming only the other side lacks the perpetrator: see above). Its
-#                 weight is positive: such reports are mostly the accusation and its denial, which bear on both
+#                 sentence next to one naming the weapon does not count when an opposing perpetrator is put
+#                 forward in a sentence naming the weapon itself ("the opposition accused the army of gassing ...
+#                 Rebels attacked a post"). When only an opposing perpetrator is put forward and the claim's own is
+#                 named in another role ("Damascus said rebels used sarin"), 0.5: the report is the dispute between
+#                 the two sides, the accusation and its denial, and bears on both claims as much as one naming no
+#                 perpetrator (a report naming only the other side lacks the perpetrator: see above)
 ELEMENT_FEATURES = (
     "weapon_lead",
     "weapon_density",
@@ -69,7 +71,6 @@ ELEMENT_FEATURES = (
     "time",
     "recency",
     "perpetrator",
-    "rival_only",
 )
 # Sentences counted as the lead: the title and the first two of the text.
 LEAD_UNITS = 3
@@ -209,7 +210,8 @@ class ReportEvidence:
     weapon_units: dict[str, list[int]] = field(default_factory=dict)  # weapon class -> sentences naming it
     agents: list[tuple[int, RoledMention]] = field(default_factory=list)  # mentions put forward as the agent
     named: frozenset = frozenset()  # the actors named as actors (any role but a territory's)
-    _places: dict = field(default_factory=dict)  # the claim's places -> (place, place_lead, (sentence, name))
+    years: dict[int, set[int]] = field(default_factory=dict)  # a year -> the sentences naming it alone ("in 2013")
+    _places: dict = field(default_factory=dict)  # places -> (place, place_lead, (sentence, name), sentences)
     _times: dict = field(default_factory=dict)  # the incident's date span -> (time, recency)
 
     def __post_init__(self) -> None:
@@ -241,7 +243,13 @@ class ReportEvidence:
         cls, units: Sequence[Passage], aliases: AliasIndex, published: datetime.date | None = None
     ) -> ReportEvidence:
         places = gazetteer()
-        dates = [d for u in units for d in find_dates(u.text)]
+        per_unit = [find_dates(u.text) for u in units]
+        dates = [d for found in per_unit for d in found]
+        years: dict[int, set[int]] = {}
+        for i, found in enumerate(per_unit):
+            for d in found:
+                if d.span is not None and d.span.precision == "year":
+                    years.setdefault(d.span.start.year, set()).add(i)
         countries = aliases.countries(" ".join(u.text for u in units)) if aliases else frozenset()
         return cls(
             units=units,
@@ -250,6 +258,7 @@ class ReportEvidence:
             actors=[roles(u.text, aliases.find(u.text, countries)) if aliases else [] for u in units],
             dates=dates,
             written=report_date(published, dates),
+            years=years,
         )
 
 
@@ -290,12 +299,12 @@ def element_features(elements: ClaimElements, evidence: ReportEvidence) -> Eleme
     weapon_lead = 1.0 if not elements.weapons or (weapon_units and weapon_units[0] < lead) else 0.0
     weapon_density = math.log1p(len(weapon_units)) if elements.weapons else 1.0
     # place
-    place, place_lead = 0.5, 0.5
+    place, place_lead, place_units = 0.5, 0.5, frozenset[int]()
     if elements.places or elements.place_names:
         key = (elements.places, elements.place_names)
         if key not in evidence._places:
             evidence._places[key] = _place_coverage(elements, evidence, lead)
-        place, place_lead, where = evidence._places[key]
+        place, place_lead, where, place_units = evidence._places[key]
         if place:
             found.append(f"place: {where[1]}")
             units.add(where[0])
@@ -305,10 +314,13 @@ def element_features(elements: ClaimElements, evidence: ReportEvidence) -> Eleme
         if elements.when not in evidence._times:
             evidence._times[elements.when] = _time_coverage(elements.when, evidence)
         time, recency = evidence._times[elements.when]
+        if not time and elements.when.start.year == elements.when.end.year:
+            # "In 2013 ... attacks on the Eastern Ghouta": the year, in a sentence naming the incident's place
+            time = 1.0 if place_units & evidence.years.get(elements.when.start.year, set()) else 0.0
         if time:
             found.append("time: " + _span_text(elements.when))
     # perpetrator
-    perpetrator, rival_only = 0.5, 0.0
+    perpetrator = 0.5
     if elements.perpetrators:
         mine = [(i, m) for i, m in evidence.agents if m.actor_id in elements.perpetrators]
         near = set(weapon_units) | {i + 1 for i in weapon_units} | {i - 1 for i in weapon_units}
@@ -321,23 +333,28 @@ def element_features(elements: ClaimElements, evidence: ReportEvidence) -> Eleme
             found.append("perpetrator: " + ", ".join(dict.fromkeys(m.alias for _, m in mine[:3])))
             units.add(mine[0][0])
         elif elements.rivals and any(m.actor_id in elements.rivals for _, m in evidence.agents):
-            rival_only = 1.0
-    row = [weapon_lead, weapon_density, place, place_lead, time, recency, perpetrator, rival_only]
+            perpetrator = 0.5  # the other side accused, this one answering: the dispute itself
+    row = [weapon_lead, weapon_density, place, place_lead, time, recency, perpetrator]
     return ElementMatch(row, missing, found, sorted(units))
 
 
-def _place_coverage(elements: ClaimElements, evidence: ReportEvidence, lead: int) -> tuple[float, float, tuple]:
+def _place_coverage(
+    elements: ClaimElements, evidence: ReportEvidence, lead: int
+) -> tuple[float, float, tuple, frozenset[int]]:
     places = gazetteer()
     place, place_lead, where = 0.0, 0.0, (0, "")
+    naming = set()
     for i, mentions in enumerate(evidence.places):
         level, name = _place_level(elements, mentions, places)
         if not level and elements.place_names:
             level, name = _named(elements.place_names, evidence.units[i].text)
+        if level:
+            naming.add(i)
         if level > place:
             place, where = level, (i, name)
         if i < lead:
             place_lead = max(place_lead, level)
-    return place, place_lead, where
+    return place, place_lead, where, frozenset(naming)
 
 
 def _time_coverage(when: DateSpan, evidence: ReportEvidence) -> tuple[float, float]:
