@@ -413,7 +413,7 @@ def test_a_bare_description_is_the_one_actor_of_the_countries_the_report_names()
             AliasEntry("op", "Libyan opposition"),
         ]
     )
-    assert _found(index, "The opposition accused the army of gassing civilians in Libya") == [
+    assert _found(index, "The opposition blamed the army for the sarin rockets, Libyan media said") == [
         ("op", "The opposition"),
         ("army", "the army"),
     ]
@@ -458,10 +458,10 @@ def test_a_report_naming_only_the_rival_side_lacks_the_perpetrator():
 
 
 def test_a_sentence_next_to_the_weapon_counts_unless_the_rival_is_the_agent_in_the_weapons_own_sentence():
-    beside = "Sarin hit Zamalka, activists said. Rebels attacked an army post."
+    beside = "Sarin hit Zamalka, activists said. Rebels shelled a checkpoint."
     features, _ = _features(_claim("c", "rebels"), "Chemical attack\n\n" + beside, datetime.date(2013, 8, 22))
     assert features["perpetrator"] == 1.0
-    text = "Chemical attack\n\nActivists accused the Ruritanian army of using sarin. Rebels attacked an army post."
+    text = "Chemical attack\n\nActivists blamed the Ruritanian army for the sarin rockets. Rebels shelled a checkpoint."
     features, _ = _features(_claim("c", "rebels"), text, datetime.date(2013, 8, 22))
     assert features["perpetrator"] == 0.5  # put forward, but not for the act the weapon's sentence names
 
@@ -480,7 +480,7 @@ def test_a_claim_without_an_incident_is_neutral_on_place_and_recency():
 REBELS_CLAIM = ClaimDoc(
     "zamalka-rebels",
     "Zamalka chemical attack by rebels",
-    "Rebels, not the government, carried out the chemical attack on Zamalka in the Eastern Ghouta in August 2013.",
+    "Rebels fired the chemical rockets that hit Zamalka in the Eastern Ghouta in August 2013.",
     actor_ids=("rebels",),
     actor_names=("rebels",),
     incident_names=("Chemical attack on Zamalka", "Zamalka, Eastern Ghouta"),
@@ -499,7 +499,7 @@ def test_a_report_putting_the_government_forward_is_not_flagged_for_the_rebels_c
 
 
 def test_a_year_in_a_sentence_naming_the_place_is_the_incidents_time():
-    text = "Sarin attacks recalled\n\nIn 2013 rebels launched sarin attacks on Zamalka, the ministry said."
+    text = "Sarin attacks recalled\n\nThe ministry recalled that rebels fired sarin at Zamalka in 2013."
     features, found = _features(_claim("c", "rebels"), text, datetime.date(2016, 10, 5))
     assert features["time"] == 1.0
     assert "time: 21 August 2013" in found.found

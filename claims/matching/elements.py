@@ -51,18 +51,19 @@ from claims.matching.weapons import WeaponMention, find_weapons, weapons_named
 #                 place containing it (below the country), 0 none (0.5 when the claim has no place)
 # place_lead      the same, in the title and lead
 # time            a date in the text falls on the incident's date, or its year is named in a sentence naming its
-#                 place ("in 2013 ... on the Eastern Ghouta": a report recalling the incident); 0 when the claim
+#                 place ("Zamalka was hit with sarin in 2013": a report recalling the incident); 0 when the claim
 #                 has no date
 # recency         written within a month of the incident 1, within a year 0.5, later 0 (0.5 when the claim has
 #                 no date; 1 when the report has none: an undated report, pasted or uploaded, is not held against)
 # perpetrator     the alleged perpetrator or an actor under it is put forward as the agent: 1 in or next to a
 #                 sentence naming the weapon, 0.5 elsewhere, 0 not at all (0.5 when the claim names none). The
 #                 sentence next to one naming the weapon does not count when an opposing perpetrator is put
-#                 forward in a sentence naming the weapon itself ("the opposition accused the army of gassing ...
-#                 Rebels attacked a post"). When only an opposing perpetrator is put forward and the claim's own is
-#                 named in another role ("Damascus said rebels used sarin"), 0.5: the report is the dispute between
-#                 the two sides, the accusation and its denial, and bears on both claims as much as one naming no
-#                 perpetrator (a report naming only the other side lacks the perpetrator: see above)
+#                 forward in a sentence naming the weapon itself ("activists blamed the air force for the sarin
+#                 rockets. Rebels shelled a checkpoint"). When only an opposing perpetrator is put forward and
+#                 the claim's own is named in another role ("Damascus said rebels used sarin"), 0.5: the report
+#                 is the dispute between the two sides, the accusation and its denial, and bears on both claims
+#                 as much as one naming no perpetrator (a report naming only the other side lacks the
+#                 perpetrator: see above)
 ELEMENT_FEATURES = (
     "weapon_lead",
     "weapon_density",
@@ -315,7 +316,7 @@ def element_features(elements: ClaimElements, evidence: ReportEvidence) -> Eleme
             evidence._times[elements.when] = _time_coverage(elements.when, evidence)
         time, recency = evidence._times[elements.when]
         if not time and elements.when.start.year == elements.when.end.year:
-            # "In 2013 ... attacks on the Eastern Ghouta": the year, in a sentence naming the incident's place
+            # "Zamalka was hit with sarin in 2013": the year, in a sentence naming the incident's place
             time = 1.0 if place_units & evidence.years.get(elements.when.start.year, set()) else 0.0
         if time:
             found.append("time: " + _span_text(elements.when))
