@@ -506,3 +506,12 @@ def test_a_year_in_a_sentence_naming_the_place_is_the_incidents_time():
     elsewhere = "Sarin attacks recalled\n\nRebels launched sarin attacks on Zamalka. The war began before 2013."
     features, _ = _features(_claim("c", "rebels"), elsewhere, datetime.date(2016, 10, 5))
     assert features["time"] == 0.0  # the year alone, away from the place, does not name the day
+
+
+def test_a_lead_naming_another_place_counts_less_than_one_naming_none():
+    later = " Officials met on Monday. They spoke for an hour. One recalled the sarin attack on Zamalka."
+    here = "Sarin attack\n\nSarin rockets hit Zamalka, activists said." + later
+    nowhere = "Sarin attack recalled\n\nThe sarin attack was recalled." + later
+    elsewhere = "Sarin attack in Idleb\n\nSarin rockets hit Khan Sheikhoun." + later
+    leads = [_features(_claim("c", "gov"), text)[0]["place_lead"] for text in (here, nowhere, elsewhere)]
+    assert leads == [1.0, 0.25, 0.0]

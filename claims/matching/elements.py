@@ -49,7 +49,8 @@ from claims.matching.weapons import WeaponMention, find_weapons, weapons_named
 # the same incident, a claim with no date beside dated ones) for nothing.
 # place           how closely the report's places match the incident's: 1 the place or inside it, 0.5 a
 #                 place containing it (below the country), 0 none (0.5 when the claim has no place)
-# place_lead      the same, in the title and lead
+# place_lead      the same, in the title and lead, where naming no place at all (0.25) is told from naming only
+#                 other places below the country (0: the report leads with another incident)
 # time            a date in the text falls on the incident's date, or its year is named in a sentence naming its
 #                 place ("Zamalka was hit with sarin in 2013": a report recalling the incident); 0 when the claim
 #                 has no date
@@ -345,6 +346,7 @@ def _place_coverage(
     places = gazetteer()
     place, place_lead, where = 0.0, 0.0, (0, "")
     naming = set()
+    other_lead = False
     for i, mentions in enumerate(evidence.places):
         level, name = _place_level(elements, mentions, places)
         if not level and elements.place_names:
@@ -355,6 +357,10 @@ def _place_coverage(
             place, where = level, (i, name)
         if i < lead:
             place_lead = max(place_lead, level)
+            if not level and any(places.places[m.place].kind != "country" for m in mentions):
+                other_lead = True
+    if not place_lead and not other_lead:
+        place_lead = 0.25  # the lead names no place: less than the incident's, more than another's
     return place, place_lead, where, frozenset(naming)
 
 
