@@ -167,6 +167,8 @@ def _roles(text):
         ("Villages held by rebels were shelled.", ["territory"]),
         ("Officials blamed rebels for the attack.", ["agent"]),
         ("Supplies reached the rebels on Monday.", ["mentioned"]),
+        ("Witnesses said Ruritanian government helicopters dropped barrels on the town.", ["agent"]),
+        ("Ruritanian army warplanes struck the market.", ["agent"]),
     ],
 )
 def test_the_role_of_each_actor_mention(text, expected):

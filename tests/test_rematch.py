@@ -6,6 +6,7 @@ from django.core.management import call_command
 from claims import services
 from claims.models import Actor, Claim, Flag, Report, Submission
 from claims.services import dispatch, matcher_index, rematch
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,8 @@ def _new_claim(researcher, text):
         alleged_perpetrator=government,
         status=Claim.Status.DRAFT,
     )
+    # What the claim is about, as a researcher records it: the matcher judges a claim on its incident.
+    claim.incidents.add(factories.IncidentFactory(title="Chlorine barrel bombs on Sarmin", place_name="Sarmin, Idlib"))
     matcher_index.index_bump()
     return claim
 
