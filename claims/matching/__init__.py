@@ -18,13 +18,8 @@ from claims.matching.embeddings import (
     default_encoder,
     semantic_available,
 )
-from claims.matching.matcher import (
-    MATCHER_VERSION,
-    Hits,
-    Matcher,
-    Scan,
-    build_matcher,
-)
+from claims.matching.hits import Hits, Scan
+from claims.matching.matcher import MATCHER_VERSION, Matcher, build_matcher
 from claims.matching.scorer import (
     BM25_ONLY,
     FEATURES,
