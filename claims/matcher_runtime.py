@@ -35,6 +35,8 @@ from claims.matching import (
     claim_embedding_text,
     default_encoder,
 )
+from claims.matching.stance import ActorInfo, ClaimInfo, Suggester, Suggestion
+from claims.matching.text import split_sentences
 from claims.models import (
     Actor,
     ActorAlias,
@@ -65,6 +67,7 @@ class FlagProposal:
 INDEX_KEY = "claims"
 _lock = threading.Lock()
 _loaded: tuple[int, Matcher] | None = None
+_suggester: tuple[Matcher, Suggester, dict[int, ClaimInfo]] | None = None
 
 
 def index_version() -> int:
@@ -276,3 +279,80 @@ def match_report(report: Report, *, until: float | None = None) -> ReportMatch:
         hits = matcher.flaggable(table)
     matches = matcher.explain(text, hits, context=scan.context, published=report.published_on)
     return ReportMatch(version, _proposals(matches), scan.next, scan.total)
+
+
+# --- suggested stances ----------------------------------------------------------------
+
+# At most this many suggestions for one flag, the best first.
+SUGGESTIONS_PER_FLAG = 8
+
+
+def actor_infos() -> dict[str | int, ActorInfo]:
+    return {
+        pk: ActorInfo(pk, name, kind, parent_id)
+        for pk, name, kind, parent_id in Actor.objects.values_list("id", "name", "kind", "parent_id")
+    }
+
+
+def current_suggester() -> tuple[Suggester, dict[int, ClaimInfo]]:
+    """The stance suggester over the current matcher's aliases, with the
+    claims as it reads them; rebuilt with the matcher."""
+    global _suggester
+    matcher = current_matcher()
+    with _lock:
+        if _suggester is None or _suggester[0] is not matcher:
+            claims = {
+                int(c.id): ClaimInfo(c.id, c.title, c.text, c.kind, c.perpetrator_id) for c in matcher.claims if c.id
+            }
+            _suggester = (matcher, Suggester(matcher.aliases, actor_infos()), claims)
+        return _suggester[1], _suggester[2]
+
+
+@dataclass(frozen=True)
+class ReportForSuggestions:
+    """What the suggester reads of a report."""
+
+    title: str
+    text: str
+    published_on: datetime.date | None
+    published_precision: str
+    outlet_id: int | None  # the report's own outlet, never a holder
+
+
+def stance_suggestions(
+    report: ReportForSuggestions, passages_of: dict[int, list[dict]]
+) -> dict[int, list[tuple[Suggestion, int | None, int | None]]]:
+    """For each claim (by id) the stances its flag's passages suggest, best
+    first, each with its quote's offsets in the report's ``text`` (None for a
+    quote in the title). ``passages_of``: each flag's passages, as stored
+    (offsets in ``report_text``)."""
+    suggester, claims = current_suggester()
+    text = f"{report.title}\n\n{report.text}"
+    body_at = len(report.title) + 2
+    sentences = split_sentences(text)
+    out: dict[int, list[tuple[Suggestion, int | None, int | None]]] = {}
+    for claim_id, passages in passages_of.items():
+        claim = claims.get(claim_id)
+        if claim is None:
+            continue
+        found: dict[tuple, Suggestion] = {}
+        for passage in passages:
+            for s in suggester.suggest(
+                text,
+                int(passage["start"]),
+                int(passage["end"]),
+                claim,
+                published=report.published_on,
+                published_precision=report.published_precision,
+                outlet_ids=[report.outlet_id] if report.outlet_id else [],
+                sentences=sentences,
+            ):
+                key = (s.actor_id, s.position, s.speaker_id or s.speaker)
+                if key not in found or found[key].score < s.score:
+                    found[key] = s
+        best = sorted(found.values(), key=lambda s: (-s.score, s.quote_start))[:SUGGESTIONS_PER_FLAG]
+        out[claim_id] = [
+            (s, s.quote_start - body_at, s.quote_end - body_at) if s.quote_start >= body_at else (s, None, None)
+            for s in best
+        ]
+    return out

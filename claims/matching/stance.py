@@ -65,12 +65,12 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from claims.matching.aliases import ActorMention, AliasIndex
 from claims.matching.dates import find_dates
-from claims.matching.text import analyze, split_sentences, stem
+from claims.matching.text import Passage, analyze, split_sentences, stem
 from claims.matching.types import AliasEntry
 
 SUGGESTER_VERSION = "stance-rules-1"
@@ -260,15 +260,18 @@ class Suggester:
         published: datetime.date | None = None,
         published_precision: str = "day",
         outlet_ids: Iterable[str | int] = (),
+        sentences: Sequence[Passage] | None = None,
     ) -> list[Suggestion]:
         """The stances the sentences of ``text`` overlapping ``[start, end)``
-        (a flag's passage) take on ``claim``, best first, one per actor and
-        position. ``outlet_ids``: the report's own outlet(s), never a holder."""
+        (a flag's passage) take on ``claim``, best first, one per actor,
+        position and speaker. ``outlet_ids``: the report's own outlet(s),
+        never a holder. ``sentences``: ``split_sentences(text)``, when the
+        caller reads many passages of one text."""
         outlets = set(outlet_ids)
         claim_terms = set(analyze(f"{claim.title} {claim.text}"))
         found: dict[tuple, Suggestion] = {}
         previous = ""
-        for sentence in split_sentences(text):
+        for sentence in split_sentences(text) if sentences is None else sentences:
             if sentence.end <= start or sentence.start >= end:
                 previous = sentence.text
                 continue

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from claims.models.access import ApiKey, Follow, Webhook, WebhookDelivery, WebhookEvent, WorkerHeartbeat
 from claims.models.common import DatePrecision, ReviewStatus, TimeStamped
-from claims.models.matcher import ClaimEmbedding, Flag, MatcherState, ReportMatchProgress
+from claims.models.matcher import ClaimEmbedding, Flag, MatcherState, ReportMatchProgress, StanceSuggestion
 from claims.models.record import Actor, ActorAlias, Claim, Incident, Tag
 from claims.models.reports import Feed, FeedEntry, Report, Source, Submission, SubmissionReport
 from claims.models.stances import Confidence, Evidence, Position, Stance
@@ -36,6 +36,7 @@ __all__ = [
     "ReviewStatus",
     "Source",
     "Stance",
+    "StanceSuggestion",
     "Submission",
     "SubmissionReport",
     "Tag",

@@ -1,5 +1,6 @@
-"""What the matcher makes and keeps: flags (a report bearing on a claim),
-a long report's progress, the index version, the claim embedding cache."""
+"""What the matcher makes and keeps: flags (a report bearing on a claim) and
+the stances suggested from their passages, a long report's progress, the
+index version, the claim embedding cache."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from claims.models.common import TimeStamped
-from claims.models.record import Claim
+from claims.models.common import DatePrecision, TimeStamped
+from claims.models.record import Actor, Claim
 from claims.models.reports import Report
-from claims.models.stances import Evidence
+from claims.models.stances import Evidence, Position, Stance
 
 # --- matcher output ------------------------------------------------------------------
 
@@ -109,3 +110,79 @@ class ClaimEmbedding(models.Model):
 
     def __str__(self) -> str:
         return f"embedding of claim {self.claim_id}"
+
+
+class StanceSuggestion(TimeStamped):
+    """A stance the suggester (claims.matching.stance) proposes from one of a
+    flag's passages. Never part of the record: a person accepts it, which
+    records a Stance through the services (``resulting_stance``), or rejects
+    it, and the rejection with its reason is kept as labelled data."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "awaiting a decision"
+        ACCEPTED = "accepted", "accepted (a stance was recorded)"
+        REJECTED = "rejected", "rejected"
+
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="suggestions")
+    actor = models.ForeignKey(
+        Actor,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="suggested_stances",
+        help_text="Who holds the position, as the suggester read it.",
+    )
+    speaker = models.ForeignKey(
+        Actor,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="suggested_speeches",
+        help_text="The person who said it, when the text names one the record knows.",
+    )
+    speaker_text = models.CharField(
+        max_length=200, blank=True, help_text='The speaker as the report writes it: "Churkin", "a Council diplomat".'
+    )
+    position = models.CharField(max_length=24, choices=Position.choices)
+    quote = models.TextField(blank=True, help_text="A verbatim span of the report.")
+    quote_start = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Offset of the quote in the report's text."
+    )
+    quote_end = models.PositiveIntegerField(null=True, blank=True)
+    quote_verbatim = models.BooleanField(default=False, help_text="In quotation marks: the holder's own words.")
+    stated_on = models.DateField(null=True, blank=True)
+    stated_precision = models.CharField(max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    confidence_wording = models.CharField(max_length=300, blank=True)
+    score = models.FloatField(help_text="How sure the suggester is, 0 to 1.")
+    rule = models.CharField(max_length=40, blank=True, help_text="The suggester's rule that proposed it.")
+    suggester_version = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    reject_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    resulting_stance = models.OneToOneField(
+        Stance, on_delete=models.SET_NULL, null=True, blank=True, related_name="suggestion", editable=False
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["flag", "-score", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=0, score__lte=1), name="suggestion_score_in_unit_range"),
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(decided_at__isnull=False), name="suggestion_decided_has_time"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(reject_reason=""), name="suggestion_rejection_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(quote_start__isnull=True) | Q(quote_end__gte=models.F("quote_start")),
+                name="suggestion_quote_span_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor.name if self.actor else '?'} {self.position} (suggested, {self.score:.2f})"

@@ -11,6 +11,7 @@ workers' and webhooks' machinery by module (``services.report_matching``):
 - ``follows``: a team following a claim;
 - ``reports``: submissions, reports, their retry, feeds;
 - ``report_matching``: a report's matching bookkeeping (lease, progress, flags);
+- ``suggestions``: stances suggested from a flag's passages, and their acceptance or rejection;
 - ``rematch``: the archive of past reports matched against one claim;
 - ``webhooks``: registering webhooks, recording and attempting deliveries;
 - ``api_keys``: issuing, checking and revoking API keys;
@@ -41,6 +42,7 @@ from claims.services.reports import (
     submission_retry,
 )
 from claims.services.rows import row_delete, row_save, rows_delete
+from claims.services.suggestions import suggestion_accept, suggestion_reject
 
 __all__ = [
     "IdempotencyConflict",
@@ -64,4 +66,6 @@ __all__ = [
     "stances_review",
     "submission_create",
     "submission_retry",
+    "suggestion_accept",
+    "suggestion_reject",
 ]

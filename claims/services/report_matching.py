@@ -28,6 +28,7 @@ from django.utils import timezone
 from claims.matcher_runtime import FlagProposal
 from claims.models import Flag, Report, ReportMatchProgress
 from claims.services.history import history_rows as _history
+from claims.services.suggestions import flag_suggestions_store
 from claims.services.webhooks import webhook_deliveries_record_for_flags
 
 logger = logging.getLogger(__name__)
@@ -101,7 +102,8 @@ def flags_store(*, report: Report, proposals: Iterable[FlagProposal], matcher_ve
     already reviewed is left alone, so a rejected flag stays rejected; a NEW
     flag is updated in place. New pairs go in one INSERT that skips a pair a
     concurrent run stored first (the unique constraint decides). Safe to run
-    twice and under concurrency."""
+    twice and under concurrency. The new and re-matched flags get their
+    suggested stances (``suggestions.flag_suggestions_store``)."""
     counts = {"created": 0, "updated": 0, "kept_reviewed": 0}
     fields_of = {
         p.claim_id: {
@@ -136,7 +138,23 @@ def flags_store(*, report: Report, proposals: Iterable[FlagProposal], matcher_ve
     counts["updated"] = len(rewritten)
     _history(Flag, rewritten, f"re-matched ({matcher_version})")
     webhook_deliveries_record_for_flags(created)
+    _suggestions_store(report, [*created, *rewritten])
     return counts
+
+
+def _suggestions_store(report: Report, flag_ids: list[int]) -> int:
+    """The stances the new and re-matched flags' passages suggest. A failure
+    here is logged and costs the suggestions only, never the flags (a savepoint)."""
+    if not flag_ids:
+        return 0
+    try:
+        with transaction.atomic():
+            stored = flag_suggestions_store(report=report, flag_ids=flag_ids)
+        logger.info("report %s: %d stances suggested", report.pk, stored, extra={"report_id": report.pk})
+        return stored
+    except Exception:
+        logger.exception("report %s: stance suggestions failed", report.pk, extra={"report_id": report.pk})
+        return 0
 
 
 def _still_leased(report: Report):
