@@ -9,6 +9,7 @@ It reads and never writes the record; the one table it writes is
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import logging
 import threading
@@ -285,6 +286,9 @@ def match_report(report: Report, *, until: float | None = None) -> ReportMatch:
 
 # At most this many suggestions for one flag, the best first.
 SUGGESTIONS_PER_FLAG = 8
+# A passage is read with this many of the report's sentences on either side:
+# a stance on the claim is often stated next to the sentence that matched it.
+CONTEXT_SENTENCES = 2
 
 
 def actor_infos() -> dict[str | int, ActorInfo]:
@@ -330,6 +334,14 @@ def stance_suggestions(
     text = f"{report.title}\n\n{report.text}"
     body_at = len(report.title) + 2
     sentences = split_sentences(text)
+    starts = [p.start for p in sentences]
+    ends = [p.end for p in sentences]
+
+    def widened(start: int, end: int) -> tuple[int, int]:
+        first = max(0, bisect.bisect_right(ends, start) - CONTEXT_SENTENCES)
+        last = min(len(sentences) - 1, bisect.bisect_left(starts, end) - 1 + CONTEXT_SENTENCES)
+        return (sentences[first].start, sentences[last].end) if sentences else (start, end)
+
     out: dict[int, list[tuple[Suggestion, int | None, int | None]]] = {}
     for claim_id, passages in passages_of.items():
         claim = claims.get(claim_id)
@@ -337,10 +349,11 @@ def stance_suggestions(
             continue
         found: dict[tuple, Suggestion] = {}
         for passage in passages:
+            start, end = widened(int(passage["start"]), int(passage["end"]))
             for s in suggester.suggest(
                 text,
-                int(passage["start"]),
-                int(passage["end"]),
+                start,
+                end,
                 claim,
                 published=report.published_on,
                 published_precision=report.published_precision,

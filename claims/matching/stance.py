@@ -17,9 +17,14 @@ cue opens (the cue to the next cue, or to a dash or semicolon):
    finding *asserts* it, with its confidence wording.
 4. **disputes** (the evidence or the process): "insufficient (no, not enough,
    lack of) evidence", "illegitimate", "politicised", "cast doubt",
-   "questioned", "disputed", "unfounded".
+   "questioned", "disputed", "unfounded" (unless the word is the claim's
+   own: "the caliphate is illegitimate").
 5. **denies**: "denies", "rejected", "dismissed", "refuted" (and "not
    true", "false", "hoax", "fake", "debunked").
+
+Calls to find who is behind it, and denials or disputes of a charge or of
+culpability, are positions on *who did it*: they are suggested for an
+attribution claim only, never for the event it is about.
 6. **accuses**: "accused (blamed, held responsible) X of / for", "blamed it
    on X": *asserts* when X is the attribution claim's alleged perpetrator or
    one of the actors under it (its armed forces); when the holder is the
@@ -28,8 +33,9 @@ cue opens (the cue to the next cue, or to a dash or semicolon):
 7. **says**: a speech verb ("said", "insisted", "stated", "told",
    "announced", "confirmed", "claimed", "called") whose clause shares words
    with the claim *asserts* it (for an attribution claim only where the
-   clause names the perpetrator as well); a negation before a claim word
-   ("did not use", "not in the graves") makes it *denies*.
+   clause names the perpetrator as well), counting two of the claim's words
+   beyond the names of the actors in the sentence; a negation of a claim
+   word ("did not use", "has not been arrested") makes it *denies*.
 
 **Who holds the position** is the cue's subject: the actor mentions (through
 the aliases, and in that position also an alias marked ambiguous: "Damascus
@@ -162,6 +168,8 @@ _CUE = re.compile(
     re.IGNORECASE,
 )
 _REPORTING = re.compile(r"^(?:sa(?:ys|id|y)|t[eo]ld|tells|report(?:s|ed)?|writ(?:es|ten)|wrote|claim(?:s|ed)?)$", re.I)
+_WHO_DID_IT = r"\b(?:behind|blame|culpab\w*|culprits?|responsib\w*|perpetrators?|attribut\w*)\b"
+_ACCUSATION = r"\b(?:charges?|accusations?|allegations?|responsibility|involvement|blame|culpability)\b"
 _CLAUSE_END = re.compile(r"\s[–—-]\s|;\s")
 _NEGATION = re.compile(r"\b(?:not|n[o’']t|never|no)\b|\w+n[’']t\b", re.IGNORECASE)
 
@@ -441,6 +449,9 @@ class Suggester:
         if kind == "retracts":
             return RETRACTS, RETRACTS
         if kind == "calls":
+            # finding who is behind it is a position on who did it, not on whether it happened
+            if not attribution and re.search(_WHO_DID_IT, sentence[cue.start() : clause[1]], re.I):
+                return None, ""
             return CALLS, CALLS
         # what the holder says: the quotation it closes, else what follows the cue
         after_cue = quoted if quoted and cue.start() > sentence.find(quoted) else sentence[cue.end() : clause[1]]
@@ -449,8 +460,13 @@ class Suggester:
             return (ACKNOWLEDGES if attribution else ASSERTS), ACKNOWLEDGES
         dispute = re.search(_DISPUTE, after_cue, re.I)
         if dispute and kind in ("says", "denies") and not terms & set(analyze(dispute.group())):
+            if not attribution and re.search(_WHO_DID_IT, after_cue, re.I):
+                return None, ""  # disputing who did it
             return DISPUTES, DISPUTES
         if kind == "denies":
+            # denying a charge ("a charge that X denies") denies who did it, not that it happened
+            if not attribution and re.search(_ACCUSATION, body, re.I):
+                return None, ""
             return DENIES, DENIES
         perpetrator = claim.perpetrator_id
         in_clause = [m for m in mentions if cue.end() <= m.start < clause[1]]
@@ -467,8 +483,9 @@ class Suggester:
             if held_by_perpetrator and in_clause and not names_perpetrator:
                 return DENIES, "accuses"
             return None, ""
-        # says
-        if len(terms & set(analyze(after_cue))) < (1 if quoted else 2) or (attribution and not names_perpetrator):
+        # says: two of the claim's words, not counting the names of the actors in the sentence
+        names = {t for m in mentions for t in analyze(m.alias)}
+        if len((terms - names) & set(analyze(after_cue))) < 2 or (attribution and not names_perpetrator):
             return None, ""
         if _negated(after_cue, terms):
             return DENIES, "says"
@@ -543,12 +560,18 @@ def _ends_with_holder(between: str, holder: _Holder) -> bool:
 
 
 def _negated(text: str, terms: set[str]) -> bool:
-    """A negation with a claim word within the next four words."""
+    """A negation whose next word (past auxiliaries: "has not been arrested")
+    is one of the claim's: "did not use chlorine", "not carried out"."""
     tokens = re.findall(r"[\w’']+", text)
     for i, token in enumerate(tokens):
-        if _NEGATION.fullmatch(token) and any(stem(t.casefold()) in terms for t in tokens[i + 1 : i + 5]):
-            return True
+        if _NEGATION.fullmatch(token):
+            following = [t for t in tokens[i + 1 : i + 5] if t.casefold() not in _AUXILIARIES]
+            if following and stem(following[0].casefold()) in terms:
+                return True
     return False
+
+
+_AUXILIARIES = frozenset(["be", "been", "being", "have", "has", "had", "yet", "ever", "even", "the", "a", "an", "in"])
 
 
 def _confidence(text: str) -> str:
