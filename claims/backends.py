@@ -39,6 +39,7 @@ RESEARCH_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "webhook": EVERYTHING,
     "apikey": ("view", "add", "change"),  # revoked, never deleted: the key's history stays
     "flag": ("view", "change"),  # the matcher's: reviewed, not typed in
+    "stancesuggestion": ("view", "change"),  # the suggester's: accepted or rejected, not typed in
     "submission": ("view",),
     "feedentry": ("view",),
     "matcherstate": ("view",),

@@ -25,6 +25,7 @@ from claims.models import (
     Report,
     Source,
     Stance,
+    StanceSuggestion,
 )
 from claims.selectors import claims_visible_to, reports_visible_to
 
@@ -358,10 +359,61 @@ class SubmissionSerializer(serializers.Serializer):
     reports = SubmittedReportSerializer(many=True)
 
 
+class SuggestionSerializer(serializers.ModelSerializer):
+    """A stance the suggester proposes from the flag's passages: not part of
+    the record until a person accepts it (``POST /suggestions/<id>/accept/``)."""
+
+    actor_name = serializers.CharField(source="actor.name", read_only=True, allow_null=True, default=None)
+    position_label = serializers.CharField(source="get_position_display", read_only=True)
+
+    class Meta:
+        model = StanceSuggestion
+        fields = [
+            "id",
+            "flag",
+            "actor",
+            "actor_name",
+            "speaker",
+            "speaker_text",
+            "position",
+            "position_label",
+            "quote",
+            "quote_start",
+            "quote_end",
+            "quote_verbatim",
+            "stated_on",
+            "stated_precision",
+            "confidence_wording",
+            "score",
+            "rule",
+            "suggester_version",
+            "status",
+            "reject_reason",
+            "resulting_stance",
+        ]
+        read_only_fields = fields
+
+
+class SuggestionAcceptSerializer(serializers.Serializer):
+    """Corrections to the suggestion before it is recorded; all optional."""
+
+    actor = serializers.PrimaryKeyRelatedField(queryset=Actor.objects.all(), required=False)
+    position = serializers.ChoiceField(choices=Position.choices, required=False)
+    quote = serializers.CharField(required=False, allow_blank=True)
+    stated_on = serializers.DateField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class SuggestionRejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the suggestion is wrong; kept to improve the suggester.")
+
+
 class FlagSerializer(serializers.ModelSerializer):
     """A flag as the caller is shown it (``selectors.flags_for_display``): no
-    time earlier than the caller's team reached the report."""
+    time earlier than the caller's team reached the report, with the stances
+    suggested from its passages."""
 
+    suggestions = SuggestionSerializer(many=True, read_only=True)
     reviewed_at = serializers.DateTimeField(source="shown_reviewed_at", read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(source="shown_created_at", read_only=True)
     updated_at = serializers.DateTimeField(source="shown_updated_at", read_only=True)
@@ -381,6 +433,7 @@ class FlagSerializer(serializers.ModelSerializer):
             "status",
             "reviewed_at",
             "evidence",
+            "suggestions",
             "created_at",
             "updated_at",
         ]

@@ -40,6 +40,7 @@ router.register("incidents", views.IncidentViewSet, basename="incident")
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("reports", views.ReportViewSet, basename="report")
 router.register("flags", views.FlagViewSet, basename="flag")
+router.register("suggestions", views.SuggestionViewSet, basename="suggestion")
 
 urlpatterns = [
     path("v1/attribution-matrix/", views.AttributionMatrixView.as_view(), name="attribution-matrix"),

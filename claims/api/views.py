@@ -26,7 +26,7 @@ from claims.api import filters
 from claims.api import serializers as s
 from claims.api.ids import ChecksPathIds, id_from
 from claims.api.permissions import TrackerPermission, request_access
-from claims.models import Actor, Claim, Incident, Source, Submission, Team
+from claims.models import Actor, Claim, Incident, Source, StanceSuggestion, Submission, Team
 from claims.views import evidence_file_response
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -354,7 +354,8 @@ class FlagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TrackerViewS
     ordering_shown = {"updated_at": "shown_updated_at"}
 
     def get_queryset(self) -> QuerySet:
-        return selectors.flags_for_display(self.access)
+        suggestions = StanceSuggestion.objects.select_related("actor").order_by("-score", "pk")
+        return selectors.flags_for_display(self.access).prefetch_related(Prefetch("suggestions", queryset=suggestions))
 
     @extend_schema(
         summary="Accept or reject a flag",
@@ -372,6 +373,57 @@ class FlagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TrackerViewS
         serializer.is_valid(raise_exception=True)
         flag = services.flag_review(flag=flag, reviewer=self.user, decision=serializer.validated_data["decision"])
         return Response(s.FlagSerializer(self.get_queryset().get(pk=flag.pk)).data)
+
+
+@extend_schema_view(retrieve=extend_schema(summary="A suggested stance"))
+class SuggestionViewSet(mixins.RetrieveModelMixin, TrackerViewSet):
+    """Stances suggested from flags' passages; accepting or rejecting one is
+    allowed to whoever may record stances (an editor of a team)."""
+
+    serializer_class = s.SuggestionSerializer
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet:
+        visible = selectors.flags_visible_to(self.access)
+        return StanceSuggestion.objects.filter(flag__in=visible).select_related("actor")
+
+    @extend_schema(
+        summary="Accept a suggested stance",
+        description="Records the stance (with any corrections given) with the flag's report as its source: "
+        "accepted at once for a researcher, pending review for a team, as a stance the caller enters is.",
+        request=s.SuggestionAcceptSerializer,
+        responses={201: s.StanceSerializer},
+    )
+    @action(detail=True, methods=["post"], serializer_class=s.SuggestionAcceptSerializer)
+    def accept(self, request: Request, pk: str) -> Response:
+        suggestion = self.get_object()
+        serializer = s.SuggestionAcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        stance = services.suggestion_accept(
+            suggestion=suggestion,
+            user=self.user,
+            team=self.write_team(),
+            access=self.access,
+            **serializer.validated_data,
+        )
+        shown = selectors.stances_for_display(selectors.stances_visible_to(self.access), self.access).get(pk=stance.pk)
+        return Response(s.StanceSerializer(shown, context=self.get_serializer_context()).data, status=201)
+
+    @extend_schema(
+        summary="Reject a suggested stance",
+        description="The suggestion and the reason are kept as labelled data for the suggester.",
+        request=s.SuggestionRejectSerializer,
+        responses=s.SuggestionSerializer,
+    )
+    @action(detail=True, methods=["post"], serializer_class=s.SuggestionRejectSerializer)
+    def reject(self, request: Request, pk: str) -> Response:
+        suggestion = self.get_object()
+        serializer = s.SuggestionRejectSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        suggestion = services.suggestion_reject(
+            suggestion=suggestion, user=self.user, reason=serializer.validated_data["reason"]
+        )
+        return Response(s.SuggestionSerializer(self.get_queryset().get(pk=suggestion.pk)).data)
 
 
 @extend_schema(
