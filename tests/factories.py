@@ -143,3 +143,15 @@ class FlagFactory(factory.django.DjangoModelFactory):
     tier = models.Flag.Tier.SUGGESTED
     passages = factory.LazyFunction(lambda: [{"text": "a matching passage", "score": 0.8}])
     matcher_version = "test"
+
+
+class StanceSuggestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.StanceSuggestion
+
+    flag = factory.SubFactory(FlagFactory)
+    actor = factory.SubFactory(ActorFactory)
+    position = models.Position.DENIES
+    quote = "a charge that Damascus denies"
+    score = 0.7
+    suggester_version = "test"

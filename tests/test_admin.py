@@ -31,6 +31,7 @@ from claims.models import (
     ReportMatchProgress,
     ReviewStatus,
     Stance,
+    StanceSuggestion,
     Submission,
     Team,
     Webhook,
@@ -50,6 +51,7 @@ ADMIN_IDS = [model._meta.model_name for model, _ in CLAIMS_ADMINS]
 # The matcher's output and what arrived are records, not things to type in.
 NOT_ADDABLE = {
     Flag,
+    StanceSuggestion,
     Submission,
     FeedEntry,
     MatcherState,
@@ -121,7 +123,8 @@ def populate(n, *, research_team=None):
         )
         factories.EvidenceFactory(claim=claim, report=report, team=team)
         factories.EvidenceFactory(claim=claim, team=checkers, created_by=member, review_status=ReviewStatus.PENDING)
-        factories.FlagFactory(claim=claim, report=report, matched_actors=[actor.name])
+        flag = factories.FlagFactory(claim=claim, report=report, matched_actors=[actor.name])
+        factories.StanceSuggestionFactory(flag=flag, actor=parent, speaker=actor, speaker_text=actor.name)
         submission = services.submission_create(channel=Submission.Channel.API, raw=report.text.encode(), team=checkers)
         submission.reports.add(report)
         ClaimEmbedding.objects.create(claim=claim, content_hash=text_hash(claim.text), model_name="m", vector=b"")

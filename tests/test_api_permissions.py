@@ -141,6 +141,13 @@ MATRIX: list[tuple[Any, ...]] = [
     ("GET",    "/api/v1/flags/{flag}/review/",                    405, 405, 405, 405, 405, 401, 401, 401),
     ("GET",    "/api/v1/flags/{other_flag}/",                     200, 200, 404, 200, 404, 401, 401, 401),
     ("POST",   "/api/v1/flags/{other_flag}/review/",              200, 200, 404, 403, 403, 401, 401, 401),
+    # suggested stances: decided by whoever may record stances, on flags they can see
+    ("GET",    "/api/v1/suggestions/{suggestion}/",               200, 200, 200, 200, 200, 401, 401, 401),
+    ("POST",   "/api/v1/suggestions/{suggestion}/accept/",        201, 201, 201, 201, 403, 401, 401, 401),
+    ("GET",    "/api/v1/suggestions/{suggestion}/accept/",        405, 405, 405, 405, 405, 401, 401, 401),
+    ("POST",   "/api/v1/suggestions/{suggestion}/reject/",        200, 200, 200, 200, 403, 401, 401, 401),
+    ("GET",    "/api/v1/suggestions/{other_suggestion}/",         200, 200, 404, 200, 404, 401, 401, 401),
+    ("POST",   "/api/v1/suggestions/{other_suggestion}/accept/",  201, 201, 404, 201, 403, 401, 401, 401),
     # the contract: public, but a bad key is still refused
     ("GET",    "/api/schema/",                                    200, 200, 200, 200, 200, 200, 401, 401),
     ("GET",    "/api/docs/",                                      200, 200, 200, 200, 200, 200, 401, 401),
@@ -193,6 +200,7 @@ def _bodies(w: World) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/api/v1/flags/{own_flag}/review/"): {"decision": "rejected"},
         ("POST", "/api/v1/webhooks/"): {"url": "https://93.184.216.34/hook"},
         ("POST", "/api/v1/flags/{other_flag}/review/"): {"decision": "accepted"},
+        ("POST", "/api/v1/suggestions/{suggestion}/reject/"): {"reason": "Not this actor's position."},
     }
 
 
@@ -299,6 +307,7 @@ def _build_world() -> World:
         file=SimpleUploadedFile("ffm.txt", b"the fact-finding mission's findings"),
     )
     flag = factories.FlagFactory(claim=claim, report=report)
+    suggestion = factories.StanceSuggestionFactory(flag=flag, actor=actor)
 
     own_claim = factories.ClaimFactory(team=teams["checkers"])
     own_flag = factories.FlagFactory(claim=own_claim, report=report)
@@ -319,6 +328,7 @@ def _build_world() -> World:
         "stance": stance.id,
         "evidence": evidence.id,
         "flag": flag.id,
+        "suggestion": suggestion.id,
         "own_draft": own_draft.id,
         "own_flag": own_flag.id,
         "own_stance": own_stance.id,
@@ -356,6 +366,7 @@ def plant_other_teams_work(other_team, other_member, published_claim) -> dict[st
         submission=submission, title=f"Report {HIDDEN_WORD}", text=text, source=factories.SourceFactory()
     )
     other_flag = factories.FlagFactory(claim=published_claim, report=other_report)
+    other_suggestion = factories.StanceSuggestionFactory(flag=other_flag, actor=published_claim.alleged_perpetrator)
     factories.FlagFactory(claim=other_draft, report=factories.ReportFactory())
     return {
         "other_draft": other_draft,
@@ -363,6 +374,7 @@ def plant_other_teams_work(other_team, other_member, published_claim) -> dict[st
         "other_evidence": other_evidence,
         "other_report": other_report,
         "other_flag": other_flag,
+        "other_suggestion": other_suggestion,
     }
 
 

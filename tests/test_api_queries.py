@@ -88,7 +88,7 @@ LISTS: dict[str, tuple[Callable[..., Any], int]] = {
     "/api/v1/incidents/": (factories.IncidentFactory, 4),
     "/api/v1/sources/": (factories.SourceFactory, 4),
     "/api/v1/reports/": (_report, 4),
-    "/api/v1/flags/": (_flag, 4),
+    "/api/v1/flags/": (_flag, 5),  # with the suggested stances, prefetched
     "/api/v1/deletions/?since=2000-01-01T00:00:00Z": (_deleted_claim, 9),
 }
 

@@ -88,7 +88,7 @@ def flag_suggestions_store(*, report: Report, flag_ids: Iterable[int]) -> int:
 
 def _decidable(suggestion: StanceSuggestion) -> StanceSuggestion:
     locked = (
-        StanceSuggestion.objects.select_for_update()
+        StanceSuggestion.objects.select_for_update(of=("self",))
         .select_related("flag__report", "flag__claim", "actor", "speaker")
         .get(pk=suggestion.pk)
     )
