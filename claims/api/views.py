@@ -354,8 +354,7 @@ class FlagViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TrackerViewS
     ordering_shown = {"updated_at": "shown_updated_at"}
 
     def get_queryset(self) -> QuerySet:
-        suggestions = StanceSuggestion.objects.select_related("actor").order_by("-score", "pk")
-        return selectors.flags_for_display(self.access).prefetch_related(Prefetch("suggestions", queryset=suggestions))
+        return selectors.flags_with_suggestions(self.access)
 
     @extend_schema(
         summary="Accept or reject a flag",

@@ -44,6 +44,7 @@ from claims.models import (
     ReportMatchProgress,
     ReviewStatus,
     Stance,
+    StanceSuggestion,
     Submission,
     SubmissionReport,
     Tag,
@@ -339,6 +340,13 @@ def flags_for_display(who: AnyUser | Access) -> QuerySet[Flag]:
             shown_report_title=_shown(access, "title", "report__"),
         )
     )
+
+
+def flags_with_suggestions(who: AnyUser | Access) -> QuerySet[Flag]:
+    """``flags_for_display`` with the stances suggested from each flag, best
+    first: a flag as the API and the webhooks show it."""
+    suggestions = StanceSuggestion.objects.select_related("actor").order_by("-score", "pk")
+    return flags_for_display(who).prefetch_related(Prefetch("suggestions", queryset=suggestions))
 
 
 def report_match_progress(*, report: Report, matcher_version: str) -> ReportMatchProgress | None:

@@ -137,8 +137,8 @@ def flags_store(*, report: Report, proposals: Iterable[FlagProposal], matcher_ve
             rewritten.append(flag.pk)
     counts["updated"] = len(rewritten)
     _history(Flag, rewritten, f"re-matched ({matcher_version})")
-    webhook_deliveries_record_for_flags(created)
     _suggestions_store(report, [*created, *rewritten])
+    webhook_deliveries_record_for_flags(created)  # with their suggestions
     return counts
 
 

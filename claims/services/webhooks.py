@@ -56,7 +56,18 @@ from django.utils import timezone
 
 from claims import selectors
 from claims.ingest.fetch import FetchError, FetchRefused, Poster, Resolver, post, url_refusal
-from claims.models import Actor, Flag, Follow, ReviewStatus, Stance, Team, Webhook, WebhookDelivery, WebhookEvent
+from claims.models import (
+    Actor,
+    Flag,
+    Follow,
+    ReviewStatus,
+    Stance,
+    StanceSuggestion,
+    Team,
+    Webhook,
+    WebhookDelivery,
+    WebhookEvent,
+)
 from claims.services import dispatch
 from claims.services.history import history_user
 
@@ -183,8 +194,35 @@ def _actor_ref(actor: Actor | None) -> dict[str, Any] | None:
     return None if actor is None else {"id": actor.pk, "name": actor.name, "kind": actor.kind}
 
 
+def suggestion_payload(suggestion: StanceSuggestion) -> dict[str, Any]:
+    """A suggested stance as the API's SuggestionSerializer writes it."""
+    return {
+        "id": suggestion.pk,
+        "flag": suggestion.flag_id,
+        "actor": suggestion.actor_id,
+        "actor_name": suggestion.actor.name if suggestion.actor else None,
+        "speaker": suggestion.speaker_id,
+        "speaker_text": suggestion.speaker_text,
+        "position": suggestion.position,
+        "position_label": suggestion.get_position_display(),
+        "quote": suggestion.quote,
+        "quote_start": suggestion.quote_start,
+        "quote_end": suggestion.quote_end,
+        "quote_verbatim": suggestion.quote_verbatim,
+        "stated_on": _date(suggestion.stated_on),
+        "stated_precision": suggestion.stated_precision,
+        "confidence_wording": suggestion.confidence_wording,
+        "score": float(suggestion.score),
+        "rule": suggestion.rule,
+        "suggester_version": suggestion.suggester_version,
+        "status": suggestion.status,
+        "reject_reason": suggestion.reject_reason,
+        "resulting_stance": suggestion.resulting_stance_id,
+    }
+
+
 def flag_payload(flag: Flag) -> dict[str, Any]:
-    """A flag as ``selectors.flags_for_display`` shows it to the team."""
+    """A flag as ``selectors.flags_with_suggestions`` shows it to the team."""
     return {
         "id": flag.pk,
         "report": flag.report_id,
@@ -198,6 +236,7 @@ def flag_payload(flag: Flag) -> dict[str, Any]:
         "status": flag.status,
         "reviewed_at": _datetime(flag.shown_reviewed_at),  # type: ignore[attr-defined]
         "evidence": flag.evidence_id,
+        "suggestions": [suggestion_payload(s) for s in flag.suggestions.all()],
         "created_at": _datetime(flag.shown_created_at),  # type: ignore[attr-defined]
         "updated_at": _datetime(flag.shown_updated_at),  # type: ignore[attr-defined]
     }
@@ -245,7 +284,7 @@ FLAG_CREATED = _EventKind(
     event=WebhookEvent.FLAG_CREATED,
     key="flag",
     occurred_at=lambda flag: flag.shown_created_at,
-    visible=selectors.flags_for_display,
+    visible=selectors.flags_with_suggestions,
     payload=flag_payload,
 )
 STANCE_ACCEPTED = _EventKind(
