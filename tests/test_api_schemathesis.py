@@ -37,6 +37,7 @@ from claims.models import (
     Report,
     Source,
     Stance,
+    StanceSuggestion,
     Team,
     Webhook,
     WebhookDelivery,
@@ -81,6 +82,10 @@ def key(monkeypatch, settings):
     )
     if not Flag.objects.exists():
         factories.FlagFactory(claim=claim, report=Report.objects.order_by("id").first())
+    # Pending suggestions to accept or reject (each can be decided once).
+    flag, actor = Flag.objects.order_by("id").first(), Actor.objects.order_by("id").first()
+    for _ in range(40):
+        factories.StanceSuggestionFactory(flag=flag, actor=actor)
     # A reserved address: a replay is refused at once, without a network.
     webhook = Webhook.objects.create(team=team, url="https://192.0.2.1/hook", secret="s" * 32, created_by=user)
     WebhookDelivery.objects.create(webhook=webhook, event="flag.created", event_id="e-1", payload={"event": "x"})
@@ -99,6 +104,7 @@ def _ids() -> dict[str, list[int]]:
         "sources": list(Source.objects.values_list("id", flat=True)[:20]),
         "reports": list(Report.objects.values_list("id", flat=True)[:20]),
         "flags": list(Flag.objects.values_list("id", flat=True)[:20]),
+        "suggestions": list(StanceSuggestion.objects.values_list("id", flat=True)[:40]),
         "evidence-files": list(Evidence.objects.exclude(file="").values_list("id", flat=True)),
         "webhooks": list(Webhook.objects.values_list("id", flat=True)),
         "deliveries": list(WebhookDelivery.objects.values_list("id", flat=True)),
