@@ -17,7 +17,7 @@ from django.urls import resolve
 from drf_spectacular.generators import SchemaGenerator
 
 from claims.api.pagination import Cursor
-from claims.models import Flag, Membership, Report, Team, Webhook, WebhookDelivery
+from claims.models import Membership, Report, Team, Webhook, WebhookDelivery
 from claims.services.api_keys import api_key_create
 from tests import factories
 from tests.conftest import api_client
@@ -35,11 +35,13 @@ def schema() -> dict[str, Any]:
 @pytest.fixture
 def hostile(demo):
     """A research team's editor key (it may call every operation), and a row
-    behind every path: a flag to review, a webhook with a delivery."""
+    behind every path: a flag to review, a stance suggested on it, a webhook
+    with a delivery."""
     team = factories.TeamFactory(name="Research", slug="research", kind=Team.Kind.RESEARCH)
     user = factories.UserFactory(username="prober", is_staff=True)
     factories.MembershipFactory(team=team, user=user, role=Membership.Role.EDITOR)
-    factories.FlagFactory(claim=demo, report=Report.objects.order_by("id").first())
+    flag = factories.FlagFactory(claim=demo, report=Report.objects.order_by("id").first())
+    suggestion = factories.StanceSuggestionFactory(flag=flag)
     webhook = Webhook.objects.create(team=team, url="https://192.0.2.1/hook", secret="s" * 32, created_by=user)
     for n in range(2):
         WebhookDelivery.objects.create(webhook=webhook, event="flag.created", event_id=f"e-{n}", payload={})
@@ -47,7 +49,7 @@ def hostile(demo):
     client = api_client(key)
     client.raise_request_exception = False  # a 500 comes back as a response, to be listed
     ids = {
-        "id": {"claims": demo.pk, "flags": Flag.objects.get().pk, "webhooks": webhook.pk},
+        "id": {"claims": demo.pk, "flags": flag.pk, "suggestions": suggestion.pk, "webhooks": webhook.pk},
         "delivery_id": WebhookDelivery.objects.filter(webhook=webhook).first().pk,
     }
     return client, ids
