@@ -8,7 +8,8 @@ import datetime
 import pytest
 
 from claims.matching.aliases import AliasIndex
-from claims.matching.stance import ActorInfo, ClaimInfo, Suggester, text_position
+from claims.matching.stance import ActorInfo, ClaimInfo, Suggester
+from claims.matching.stance_voice import text_position
 from claims.matching.types import AliasEntry
 
 ACTORS = {

@@ -12,6 +12,6 @@ Split by subject; importing the package registers every page on the site
 (``claims.admin_site.TrackerAdminSite``, installed by ``claims.apps.TrackerAdminConfig``).
 """
 
-from claims.admin import access, bookkeeping, record, reports
+from claims.admin import access, bookkeeping, record, reports, review
 
-__all__ = ["access", "bookkeeping", "record", "reports"]
+__all__ = ["access", "bookkeeping", "record", "reports", "review"]

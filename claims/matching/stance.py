@@ -62,7 +62,7 @@ date the sentence gives ("on 5 September 2013"), else the report's.
 rule's reliability, raised when the clause shares words with the claim,
 lowered for an unnamed speaker, in [0, 1].
 
-``text_position`` is the same reading for a text's own voice (no holder):
+``stance_voice.text_position`` is the same reading for a text's own voice (no holder):
 what a headline says about a claim, as the evaluation on Emergent and FNC-1
 reads it.
 """
@@ -133,7 +133,7 @@ class Suggestion:
 # --- cues ---------------------------------------------------------------------------
 
 _W = r"[\w’'-]+"
-_RETRACT = r"retract(?:s|ed|ing)?|withdr(?:ew|awn|aws)|walk(?:s|ed)? back|backtrack(?:s|ed)?"
+RETRACT_CUES = r"retract(?:s|ed|ing)?|withdr(?:ew|awn|aws)|walk(?:s|ed)? back|backtrack(?:s|ed)?"
 _CALL = (
     r"(?:call(?:s|ed)?|urg(?:es|ed|e)|demand(?:s|ed)?|ask(?:s|ed)?|press(?:es|ed)?)\s+for\s+(?:an?\s+|the\s+)?"
     rf"(?:{_W}\s+){{0,3}}(?:investigation|inquiry|enquiry|probe|accountability|fact-finding)"
@@ -152,7 +152,7 @@ _DISPUTE = (
     r"|illegitimate|politici[sz]ed|cast(?:s|ing)?\s+doubt|question(?:s|ed)|disput(?:es|ed|e)"
     r"|contest(?:s|ed)|unfounded|unsubstantiated|biased"
 )
-_DENY = (
+DENY_CUES = (
     r"den(?:y|ies|ied)|reject(?:s|ed)?|dismiss(?:es|ed)?|refut(?:es|ed|e)|rebuff(?:s|ed)?"
     r"|not\s+true|false|hoax|fake|debunk(?:s|ed)?|fabricat(?:ed|ion)"
 )
@@ -163,7 +163,7 @@ _SAY = (
     r"|conclud(?:es|ed)|establish(?:es|ed)|found|finds|acknowledg(?:es|ed)|admit(?:s|ted)"
 )
 _CUE = re.compile(
-    rf"\b(?:(?P<retracts>{_RETRACT})|(?P<calls>{_CALL})|(?P<denies>{_DENY})|(?P<accuses>{_ACCUSE})"
+    rf"\b(?:(?P<retracts>{RETRACT_CUES})|(?P<calls>{_CALL})|(?P<denies>{DENY_CUES})|(?P<accuses>{_ACCUSE})"
     rf"|(?P<says>{_SAY}))\b",
     re.IGNORECASE,
 )
@@ -585,37 +585,3 @@ def _dated(s: Suggestion, sentence: str, published: datetime.date | None, precis
         span = spans[0]
         return replace(s, stated_on=span.start, stated_precision="day")
     return replace(s, stated_on=published, stated_precision=precision)
-
-
-# --- a text's own voice ------------------------------------------------------------
-
-_HEDGE = re.compile(
-    r"\?|\b(?:reportedly|rumou?rs?|rumou?red|allegedly|alleged|may|might|could|possibl[ey]|appears?|apparently|"
-    r"unconfirmed|unverified|speculat\w*|report(?:s|ed)?|says?|said|claims?|claimed|according|sources?|suggests?|"
-    r"purportedly|supposedly|believed|thought|expected|plans?|considering|mulls?|eyes?|in talks|could be|"
-    r"said to|set to|looks? like|seems?)\b",
-    re.IGNORECASE,
-)
-_DEBUNK = re.compile(
-    rf"\b(?:{_DENY}|debunk\w*|myth|made\s+(?:it\s+)?up|not|n[o’']t|isn[’']t|wasn[’']t|didn[’']t|never|"
-    r"no\s+evidence|satir\w*|prank|untrue|bogus|nope)\b",
-    re.IGNORECASE,
-)
-
-
-def text_position(text: str, claim: ClaimInfo | str) -> str | None:
-    """The position a text takes on a claim in its own voice: DENIES when it
-    denies or debunks it (or reports a denial), None (observing) when it
-    hedges or attributes it to someone, ASSERTS when it states it, and None
-    when it shares no word with the claim."""
-    claim_text = claim if isinstance(claim, str) else f"{claim.title} {claim.text}"
-    terms = set(analyze(claim_text))
-    if not terms & set(analyze(text)):
-        return None
-    if re.search(rf"\b(?:{_RETRACT})\b", text, re.I):
-        return RETRACTS
-    if _DEBUNK.search(text):
-        return DENIES
-    if _HEDGE.search(text):
-        return None
-    return ASSERTS

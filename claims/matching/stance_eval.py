@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from claims.matching.stance import ASSERTS, DENIES, DISPUTES, RETRACTS, text_position
+from claims.matching.stance import ASSERTS, DENIES, DISPUTES, RETRACTS
+from claims.matching.stance_voice import text_position
 
 LABELS = ("for", "against", "observing")
 _AGAINST = (DENIES, DISPUTES, RETRACTS)

@@ -1,7 +1,7 @@
 """Measure the stance suggester.
 
 ``evaluate_stance emergent CSV [--split dev|train|all]``: the position a
-headline takes on its claim (``claims.matching.stance.text_position``, the
+headline takes on its claim (``claims.matching.stance_voice.text_position``, the
 suggester's reading of a text's own voice), as Emergent's labels; prints
 ``accuracy x`` and ``macro_f1 x``. The dev split is a quarter of the claims,
 held out by their id (``claims.matching.stance_eval.dev_claim``).
