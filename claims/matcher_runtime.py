@@ -205,6 +205,14 @@ def current_matcher() -> Matcher:
         return _loaded[1]
 
 
+def forget_matcher() -> None:
+    """Drop this process's matcher: the next task builds it again from the
+    database it then reads (``evaluate_domain`` switches to a scratch one)."""
+    global _loaded
+    with _lock:
+        _loaded = None
+
+
 def matcher_version(matcher: Matcher) -> str:
     return f"{MATCHER_VERSION}+{matcher.mode}"
 

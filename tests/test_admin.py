@@ -39,6 +39,7 @@ from claims.models import (
     WorkerHeartbeat,
 )
 from claims.normalize import sha256_bytes, text_hash
+from claims.services import matcher_index
 from claims.services.api_keys import api_key_create
 from tests import factories
 from tests.test_ingest_services import FRENCH
@@ -293,6 +294,28 @@ def test_add_claim_with_stance_and_evidence_inlines(researcher_client, researche
         ReviewStatus.ACCEPTED,
     )
     assert stance.history.get().history_user == researcher
+
+
+def test_adding_a_claim_with_an_incident_sends_one_archive_rematch_after_commit(
+    researcher_client, django_capture_on_commit_callbacks
+):
+    incident = factories.IncidentFactory(title="Sarmin chlorine attack", place_name="Sarmin")
+    data = form_data(researcher_client.get(url(Claim, "add")))
+    data.update(
+        {
+            "title": "Chlorine was used on Sarmin",
+            "text": "Chlorine was dropped on Sarmin.",
+            "kind": Claim.Kind.EVENT,
+            "status": Claim.Status.DRAFT,
+            "incidents": [str(incident.pk)],
+        }
+    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = researcher_client.post(url(Claim, "add"), data)
+    assert response.status_code == 302, response.context["errors"]
+    assert list(Claim.objects.get().incidents.all()) == [incident]
+    # The index is rebuilt, then the archive matched against the new claim, once.
+    assert [c is matcher_index.index_bump for c in callbacks] == [True, False]
 
 
 def test_add_actor_with_aliases_sets_normalized(researcher_client, researcher):

@@ -1,13 +1,26 @@
 """Writes through the services: review state, history, evidence links, dedup."""
 
+import datetime
 import hashlib
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from claims import services
-from claims.models import Evidence, Flag, Position, Report, ReviewStatus, Stance, Submission
+from claims import matcher_runtime, services
+from claims.models import (
+    Actor,
+    Claim,
+    DatePrecision,
+    Evidence,
+    Flag,
+    Incident,
+    Position,
+    Report,
+    ReviewStatus,
+    Stance,
+    Submission,
+)
 from claims.normalize import text_hash
 from tests import factories
 
@@ -179,3 +192,82 @@ def test_a_bulk_delete_of_what_the_matcher_indexes_rebuilds_the_index(django_cap
         assert services.rows_delete(queryset=Actor.objects.all()) == 1
     assert callbacks == [index_bump]
     assert not Actor.objects.exists()
+
+
+# --- the research record: actors, incidents, claims ---------------------------------------
+
+
+def test_actor_create_records_who_and_rebuilds_the_index_once_it_commits(
+    researcher, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        government = services.actor_create(name="Syrian government", kind=Actor.Kind.GOVERNMENT, user=researcher)
+        air_force = services.actor_create(
+            name=" Syrian Arab Air Force ", kind=Actor.Kind.GOVERNMENT, parent=government, user=researcher
+        )
+    assert (air_force.name, air_force.parent) == ("Syrian Arab Air Force", government)
+    assert air_force.history.get().history_user == researcher
+    assert len(callbacks) == 1  # one rebuild for the transaction's writes
+    assert matcher_runtime.index_version() == 1
+
+
+def test_actor_create_refuses_a_second_actor_of_the_same_name():
+    services.actor_create(name="Russia", kind=Actor.Kind.STATE)
+    with pytest.raises(ValidationError, match="name"):
+        services.actor_create(name="Russia", kind=Actor.Kind.STATE)
+    assert Actor.objects.count() == 1
+
+
+def test_incident_create_records_its_place_date_and_precision(researcher, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        incident = services.incident_create(
+            title="Ghouta chemical attack",
+            place_name="Ghouta, Damascus countryside",
+            date_start=datetime.date(2013, 8, 1),
+            date_precision=DatePrecision.MONTH,
+            agent=Incident.Agent.SARIN,
+            user=researcher,
+        )
+    assert (incident.place_name, incident.date_precision) == ("Ghouta, Damascus countryside", DatePrecision.MONTH)
+    assert incident.history.get().history_user == researcher
+    assert len(callbacks) == 1
+    with pytest.raises(ValidationError):
+        services.incident_create(
+            title="Backwards", date_start=datetime.date(2013, 8, 2), date_end=datetime.date(2013, 8, 1)
+        )
+
+
+def test_claim_create_rebuilds_the_index_then_matches_the_archive_against_it(
+    researcher, settings, django_capture_on_commit_callbacks
+):
+    settings.MATCHER_EMBEDDINGS = False
+    submission = services.submission_create(channel=Submission.Channel.API, raw=b"archive")
+    report, _ = services.report_store(
+        submission=submission,
+        title="Chlorine on Sarmin",
+        text="Syrian government helicopters dropped barrels of chlorine gas on Sarmin, doctors said.",
+    )
+    Report.objects.filter(pk=report.pk).update(status=Report.Status.PROCESSED)
+    government = factories.ActorFactory(name="Syrian government", kind=Actor.Kind.GOVERNMENT)
+    incident = factories.IncidentFactory(title="Sarmin chlorine attack", place_name="Sarmin")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        claim = services.claim_create(
+            title="Chlorine on Sarmin: by the Syrian government",
+            text="Syrian government helicopters dropped chlorine barrel bombs on Sarmin.",
+            kind=Claim.Kind.ATTRIBUTION,
+            alleged_perpetrator=government,
+            incidents=[incident],
+            user=researcher,
+        )
+    assert (claim.created_by, list(claim.incidents.all())) == (researcher, [incident])
+    assert claim.history.latest().history_user == researcher
+    assert len(callbacks) == 2  # the index bump, then the archive re-match (in-process here)
+    assert matcher_runtime.index_version() == 1
+    assert Flag.objects.filter(claim=claim, report=report).exists()
+
+
+def test_an_attribution_claim_names_its_perpetrator(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ValidationError):
+        services.claim_create(title="Who did it", text="Someone did it.", kind=Claim.Kind.ATTRIBUTION)
+    assert not Claim.objects.exists()
+    assert callbacks == []

@@ -21,6 +21,7 @@ from claims.admin.common import (
     HistoryAdmin,
     admin_link,
     adopt,
+    form_values,
     request_team,
     request_user,
     submission_formset_save,
@@ -145,6 +146,12 @@ class ActorAdmin(HistoryAdmin):
     def stance_count(self, obj: Actor) -> int:
         return obj.stance_count  # type: ignore[attr-defined]
 
+    def save_model(self, request: HttpRequest, obj: Actor, form: Any, change: bool) -> None:
+        if change:
+            return super().save_model(request, obj, form, change)
+        adopt(obj, services.actor_create(user=request_user(request), **form_values(form)))
+        return None
+
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not ActorAlias:
             return super().save_formset(request, form, formset, change)
@@ -206,6 +213,12 @@ class IncidentAdmin(HistoryAdmin):
     @admin.display(description="claims", ordering="claim_count")
     def claim_count(self, obj: Incident) -> int:
         return obj.claim_count  # type: ignore[attr-defined]
+
+    def save_model(self, request: HttpRequest, obj: Incident, form: Any, change: bool) -> None:
+        if change:
+            return super().save_model(request, obj, form, change)
+        adopt(obj, services.incident_create(user=request_user(request), **form_values(form)))
+        return None
 
 
 @admin.register(Tag)
@@ -326,12 +339,17 @@ class ClaimAdmin(HistoryAdmin):
         return obj.n_evidence  # type: ignore[attr-defined]
 
     def save_model(self, request: HttpRequest, obj: Claim, form: Any, change: bool) -> None:
-        if not change:
-            obj.created_by = request_user(request)
-            if obj.team_id is None:
-                obj.team = request_team(request)
-        # The service rebuilds the matcher's index and re-matches the archive against the claim.
-        services.row_save(obj=obj, user=request_user(request))
+        # The services rebuild the matcher's index and re-match the archive against the claim.
+        if change:
+            services.row_save(obj=obj, user=request_user(request))
+            return
+        values = form_values(form)
+        values["team"] = values.get("team") or request_team(request)
+        data = form.cleaned_data
+        saved = services.claim_create(
+            user=request_user(request), incidents=data.get("incidents") or (), tags=data.get("tags") or (), **values
+        )
+        adopt(obj, saved)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model in (Stance, Evidence):

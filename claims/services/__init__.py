@@ -6,7 +6,7 @@ The package is split by subject; callers use the names re-exported here
 (``from claims import services; services.report_submit(...)``), and the
 workers' and webhooks' machinery by module (``services.report_matching``):
 
-- ``record``: aliases, stances, evidence, and the review of stances, evidence and flags;
+- ``record``: actors, incidents, claims, aliases, stances, evidence, and the review of stances, evidence and flags;
 - ``rows``: rows saved or deleted as a form edited them (the admin), with each kind's side effects;
 - ``follows``: a team following a claim;
 - ``reports``: submissions, reports, their retry, feeds;
@@ -23,11 +23,14 @@ workers' and webhooks' machinery by module (``services.report_matching``):
 from claims.services.follows import follow_add, follow_remove
 from claims.services.record import (
     actor_alias_add,
+    actor_create,
+    claim_create,
     evidence_add,
     evidence_file_prepare,
     evidence_review,
     flag_review,
     flags_review,
+    incident_create,
     stance_record,
     stances_review,
 )
@@ -38,6 +41,7 @@ from claims.services.reports import (
     feed_poll,
     report_store,
     report_submit,
+    source_for_outlet,
     submission_create,
     submission_retry,
 )
@@ -49,6 +53,8 @@ __all__ = [
     "ReportDraft",
     "Submitted",
     "actor_alias_add",
+    "actor_create",
+    "claim_create",
     "evidence_add",
     "evidence_file_prepare",
     "evidence_review",
@@ -57,11 +63,13 @@ __all__ = [
     "flags_review",
     "follow_add",
     "follow_remove",
+    "incident_create",
     "report_store",
     "report_submit",
     "row_delete",
     "row_save",
     "rows_delete",
+    "source_for_outlet",
     "stance_record",
     "stances_review",
     "submission_create",

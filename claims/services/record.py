@@ -1,9 +1,11 @@
-"""Record writes: actors' aliases, stances, evidence, and the review of
-stances, evidence and matcher flags. Each runs in one transaction and leaves
-a history record naming the user. Those that change what the matcher indexes
-(aliases, accepted stances) rebuild it once the transaction commits
-(``matcher_index.index_bump_on_commit``); an accepted stance is announced
-to the webhooks of the teams that follow its claim."""
+"""Record writes: actors and their aliases, incidents, claims, stances,
+evidence, and the review of stances, evidence and matcher flags. Each runs in
+one transaction and leaves a history record naming the user. Those that
+change what the matcher indexes (actors, aliases, incidents, claims, accepted
+stances) rebuild it once the transaction commits
+(``matcher_index.index_bump_on_commit``); a new claim has the archive of past
+reports matched against it then (``dispatch.claims_rematch``); an accepted
+stance is announced to the webhooks of the teams that follow its claim."""
 
 from __future__ import annotations
 
@@ -23,14 +25,16 @@ from claims.models import (
     Claim,
     Evidence,
     Flag,
+    Incident,
     Report,
     ReviewStatus,
     Stance,
+    Tag,
     Team,
 )
 from claims.normalize import normalize_name, sha256_bytes
 from claims.selectors import Access, user_is_researcher
-from claims.services import webhooks
+from claims.services import dispatch, webhooks
 from claims.services.history import history_user as _record_user
 from claims.services.matcher_index import index_bump_on_commit
 
@@ -217,3 +221,71 @@ def flags_review(*, flags: Iterable[Flag], reviewer: User, decision: str) -> int
         flag_review(flag=flag, reviewer=reviewer, decision=decision)
         count += 1
     return count
+
+
+# The research record: actors, incidents, claims
+# What a researcher records in the admin, and what evaluate_domain records on
+# its scratch database, as one would. Each changes what the matcher indexes:
+# the index is rebuilt once the write commits; a new claim is also matched
+# against the archive of past reports then (on the ``archive`` queue).
+
+
+@transaction.atomic
+def actor_create(
+    *, name: str, kind: str, user: User | None = None, parent: Actor | None = None, **fields: Any
+) -> Actor:
+    """Add an actor (its aliases through ``actor_alias_add``). The name is
+    unique: a second actor of the same name is a ValidationError."""
+    actor = Actor(name=name.strip(), kind=kind, parent=parent, **fields)
+    actor.full_clean()
+    _record_user(actor, user)
+    actor.save()
+    index_bump_on_commit()
+    return actor
+
+
+@transaction.atomic
+def incident_create(*, title: str, user: User | None = None, **fields: Any) -> Incident:
+    """Record an incident: where, when (``date_start`` is the first day of the
+    known period, ``date_precision`` says which), with what agent."""
+    incident = Incident(title=title.strip(), **fields)
+    incident.full_clean()
+    _record_user(incident, user)
+    incident.save()
+    index_bump_on_commit()
+    return incident
+
+
+@transaction.atomic
+def claim_create(
+    *,
+    title: str,
+    text: str,
+    kind: str,
+    user: User | None = None,
+    alleged_perpetrator: Actor | None = None,
+    incidents: Iterable[Incident] = (),
+    tags: Iterable[Tag] = (),
+    **fields: Any,
+) -> Claim:
+    """Record a claim with its incidents. An attribution names its alleged
+    perpetrator (else ValidationError). Once this commits, the workers rebuild
+    their index with it, then the archive of past reports is matched against
+    it (``rematch.claim_rematch`` on the archive queue; a message that cannot
+    be sent is logged, and the admin's re-match action sends it again)."""
+    claim = Claim(
+        title=title.strip(),
+        text=text.strip(),
+        kind=kind,
+        alleged_perpetrator=alleged_perpetrator,
+        created_by=user,
+        **fields,
+    )
+    claim.full_clean()
+    _record_user(claim, user)
+    claim.save()
+    claim.incidents.set(list(incidents))
+    claim.tags.set(list(tags))
+    index_bump_on_commit()  # before the re-match: it runs on the rebuilt index
+    dispatch.claims_rematch([claim.pk])
+    return claim

@@ -375,6 +375,12 @@ def _draft_store(submission: Submission, draft: ReportDraft) -> tuple[Report, bo
     )
 
 
+def source_for_outlet(*, name: str) -> Source:
+    """The source named ``name`` (any case), created if unknown, as a
+    report's outlet."""
+    return _outlet(name)
+
+
 def _outlet(name: str) -> Source:
     """The source named ``name`` (any case), created if unknown."""
     source = Source.objects.filter(name__iexact=name).first()
