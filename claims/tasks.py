@@ -141,12 +141,24 @@ def sweep_reports() -> int:
 
 
 @shared_task(
-    acks_late=True, reject_on_worker_lost=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=5
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=5,
 )
-def rematch_claim(claim_id: int) -> dict[str, int]:
+def rematch_claim(self, claim_id: int, start: int = 0) -> dict[str, int | None]:
     """Match the archive of past reports against one new or edited claim, on
-    the ``archive`` queue so it never delays new reports. Safe to re-run."""
-    return rematch.claim_rematch(claim_id=claim_id)
+    the ``archive`` queue so it never delays new reports: its candidates
+    from number ``start`` on, for at most REPORT_MATCH_SECONDS, then the
+    rest in a run sent to the back of the queue. In-process, all in one go.
+    Safe to re-run (one flag per pair, reviewed flags untouched)."""
+    until = None if self.request.is_eager else time.monotonic() + settings.REPORT_MATCH_SECONDS
+    result = rematch.claim_rematch(claim_id=claim_id, start=start, until=until)
+    if result["next"] is not None:
+        dispatch.claim_rematch_continue(claim_id, start=result["next"])
+    return result
 
 
 @shared_task(acks_late=True, autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, max_retries=3)

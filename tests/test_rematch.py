@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from claims import services
+from claims import services, tasks
 from claims.models import Actor, Claim, Flag, Report, Submission
 from claims.services import dispatch, matcher_index, rematch
 from tests import factories
@@ -51,6 +51,60 @@ def test_full_text_search_finds_the_archive_reports_sharing_the_claims_words(arc
     assert archive[2].pk not in candidates
 
 
+def _store(*texts):
+    submission = services.submission_create(channel=Submission.Channel.API, raw=texts[0].encode())
+    reports = [services.report_store(submission=submission, title=f"Later {i}", text=t)[0] for i, t in enumerate(texts)]
+    Report.objects.filter(pk__in=[r.pk for r in reports]).update(status=Report.Status.PROCESSED)
+    return reports
+
+
+SARMIN = "Syrian government helicopters dropped chlorine barrel bombs on Sarmin"
+
+
+def test_candidates_are_ranked_by_the_claims_rarer_words_never_by_date(archive, researcher):
+    # Stored after the relevant report, and sharing only the claim's common words.
+    later = _store(*[f"Syrian government forces dropped leaflets on town number {n}." for n in range(4)])
+    claim = _new_claim(researcher, SARMIN)
+    assert rematch.report_candidates(claim, limit=1) == [archive[0].pk]
+    everything = rematch.report_candidates(claim, limit=0)
+    assert everything[0] == archive[0].pk
+    assert set(everything) == {archive[0].pk, *(r.pk for r in later)}
+    # One shared word ("Syrian") is not enough; none, still less.
+    assert archive[1].pk not in everything and archive[2].pk not in everything
+
+
+def test_a_bounded_run_scores_at_least_one_report_and_the_next_goes_on_from_there(archive, researcher):
+    _store(
+        "Doctors in Sarmin said the chlorine came from barrels dropped by government helicopters.",
+        "Another barrel of chlorine fell on Sarmin on Tuesday, residents said.",
+    )
+    claim = _new_claim(researcher, SARMIN)
+    first = rematch.claim_rematch(claim_id=claim.pk, until=0)  # the deadline has passed already
+    assert (first["scored"], first["next"]) == (1, 1)
+    rest = rematch.claim_rematch(claim_id=claim.pk, start=1)
+    assert (rest["candidates"], rest["scored"], rest["next"]) == (first["candidates"], first["candidates"] - 1, None)
+    in_pieces = set(Flag.objects.filter(claim=claim).values_list("report_id", "score", "tier"))
+    Flag.objects.all().delete()
+    rematch.claim_rematch(claim_id=claim.pk)
+    assert set(Flag.objects.filter(claim=claim).values_list("report_id", "score", "tier")) == in_pieces != set()
+
+
+def test_the_archive_task_sends_the_rest_of_a_claims_candidates_to_the_back_of_the_queue(
+    settings, archive, researcher, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    monkeypatch.setattr(tasks.rematch_claim, "apply_async", lambda args, kwargs=None, **kw: sent.append((args, kwargs)))
+    _store("Barrels of chlorine fell on Sarmin again, residents said.")
+    claim = _new_claim(researcher, SARMIN)
+    settings.REPORT_MATCH_SECONDS = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.rematch_claim(claim.pk)["next"] == 1  # as a worker runs it
+    assert sent == [((claim.pk,), {"start": 1})]
+    assert tasks.rematch_claim(claim.pk, start=1)["next"] is None
+    assert tasks.rematch_claim.apply((claim.pk,)).get()["next"] is None  # in-process: all in one go
+    assert len(sent) == 1
+
+
 def test_rematch_flags_past_reports_once_and_keeps_reviews(archive, researcher):
     claim = _new_claim(researcher, "Syrian government helicopters dropped chlorine barrel bombs on Sarmin")
     result = rematch.claim_rematch(claim_id=claim.pk)
@@ -66,7 +120,7 @@ def test_rematch_flags_past_reports_once_and_keeps_reviews(archive, researcher):
 
 
 def test_rematch_of_a_deleted_claim_does_nothing():
-    assert rematch.claim_rematch(claim_id=987654) == {"candidates": 0, "flagged": 0}
+    assert rematch.claim_rematch(claim_id=987654) == {"candidates": 0, "scored": 0, "flagged": 0, "next": None}
 
 
 def test_saving_a_claim_in_the_admin_sends_the_archive_rematch_after_commit(

@@ -280,6 +280,10 @@ REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=5)
 # run's start includes loading the report and, after a record change,
 # rebuilding the claim index.
 REPORT_MATCH_SECONDS = env.int("REPORT_MATCH_SECONDS", default=max(1, CELERY_TASK_SOFT_TIME_LIMIT // 3))
+# The archive re-match of a new or edited claim scores at most this many past
+# reports, the most relevant to the claim first (0: every report sharing two
+# of its words); in runs of REPORT_MATCH_SECONDS on the archive queue.
+ARCHIVE_REMATCH_MAX_REPORTS = env.int("ARCHIVE_REMATCH_MAX_REPORTS", default=10_000)
 # A PENDING report whose task was sent this long ago and never started is sent again.
 REPORT_REQUEUE_SECONDS = env.int("REPORT_REQUEUE_SECONDS", default=300)
 

@@ -12,6 +12,7 @@ recorded in stays as it was and a sweep sends it again."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 
@@ -78,10 +79,20 @@ def reports_match_now(report_ids: Sequence[int]) -> list[int]:
 # --- claims ----------------------------------------------------------------------------
 
 
+REMATCH_RECOVERY = "re-save the claim or use the admin's archive re-match action"
+
+
 def claims_rematch(claim_ids: Iterable[int]) -> None:
     """After commit, send the archive re-match of each claim (``services.rematch``)."""
-    recovery = "re-save the claim or use the admin's archive re-match action"
-    _after_commit(lambda ids: _send(REMATCH_CLAIM, ids, recovery=recovery), claim_ids)
+    _after_commit(lambda ids: _send(REMATCH_CLAIM, ids, recovery=REMATCH_RECOVERY), claim_ids)
+
+
+def claim_rematch_continue(claim_id: int, *, start: int) -> None:
+    """After commit, send the rest of one claim's archive re-match, from its
+    candidate number ``start``: a run that reached its time budget (to the
+    back of the archive queue)."""
+    send = functools.partial(_send, REMATCH_CLAIM, recovery=REMATCH_RECOVERY, kwargs={"start": start})
+    _after_commit(send, [claim_id])
 
 
 # --- webhooks --------------------------------------------------------------------------
