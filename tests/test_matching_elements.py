@@ -208,6 +208,13 @@ def test_an_unknown_place_is_kept_by_its_name():
     assert elements.place_names == (place_key("Xyzzy"),)
 
 
+def test_an_unknown_place_beside_a_known_country_is_kept_by_its_name_not_the_country():
+    incident = IncidentDoc(id=2, title="Seizure of hilltops", place="East of Xyzzy, Ruritania-Syria border")
+    elements = claim_elements(_claim("c", None, (incident,)), {})
+    assert elements.places == ()  # any report set in Syria would cover "Syria"
+    assert elements.place_names == (place_key("Xyzzy"),)
+
+
 def test_a_claim_without_incident_or_perpetrator_has_no_structure():
     assert not claim_elements(ClaimDoc("c", "Chlorine was used", "Chlorine was used."), {}).structured
 

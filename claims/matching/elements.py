@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -87,6 +88,13 @@ INCIDENT_AGENTS = {
 }
 
 
+# Words that place an incident relative to a named place: "east of Arsal", "near Arsal".
+_RELATIVE = re.compile(
+    r"^\s*(?:(?:(?:north|south)(?:-?(?:east|west))?|east|west)(?:ern)?\s+of|near|outside|around|close\s+to)\s+",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class ClaimElements:
     weapons: frozenset[str] = frozenset()
@@ -137,11 +145,15 @@ def claim_elements(
     spans = []
     for incident in doc.incidents:
         if incident.place:
-            found = places.resolve(incident.place)
-            if found:
-                resolved.extend(found)
+            # The place itself is the first part of its name ("Ghouta" of "Ghouta, Damascus
+            # countryside"). One the gazetteer does not know is kept by its name: the parts
+            # after it ("Lebanon-Syria border") only say where it lies, and a report naming
+            # the country is not about it.
+            head = incident.place.split(",")[0]
+            if places.resolve(head):
+                resolved.extend(places.resolve(incident.place))
             else:
-                key = place_key(incident.place.split(",")[0])
+                key = place_key(_RELATIVE.sub("", head))
                 if key:
                     unknown.append(key)
         span = DateSpan.parse(incident.date, incident.date_precision)

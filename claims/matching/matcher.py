@@ -38,7 +38,7 @@ from claims.normalize import normalize_name
 
 # Bump whenever scoring changes (features, weights, analyzer, passages):
 # thresholds calibrated for another version are refused.
-MATCHER_VERSION = "2026.12-5"
+MATCHER_VERSION = "2026.12-6"
 
 # How many claims each stage-1 retriever hands to the scorer, per passage.
 POOL_SIZE = 100
