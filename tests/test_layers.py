@@ -22,11 +22,11 @@ ALLOWED = {
         " whichever process builds the matcher; not the record"
     ),
     ("tracker/settings.py", "<module>"): "a dict of settings, not a model",
-    # The demo's fixed record. Its actors, incidents and claims go through
-    # actor_create, incident_create and claim_create once those services land;
-    # teams, logins and tags have no service (the admin edits them through
-    # services.rows), and a re-run finds them rather than changing them.
-    ("claims/demo/loader.py", "_get_or_create"): "demo actors, sources, incidents, claims: see above",
+    # The demo's fixed record: its actors, incidents and claims go through their
+    # services; its sources, teams, logins and tags have no service of their own
+    # (the admin edits them whole through services.rows), and a re-run finds them
+    # rather than changing them.
+    ("claims/demo/loader.py", "_get_or_create"): "demo sources: see above",
     ("claims/demo/loader.py", "research_team_ensure"): "the demo's research team",
     ("claims/demo/loader.py", "demo_load"): "the demo's tags",
     ("claims/demo/loader.py", "_user_ensure"): "the demo logins and their memberships",

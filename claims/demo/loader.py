@@ -14,10 +14,12 @@ researcher entries, accepted at once.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import secrets
 import tomllib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, TypeVar
@@ -121,6 +123,13 @@ class Tally:
         return [f"{kind}: {self.created[kind]} new, {self.found[kind]} already there" for kind in kinds]
 
 
+def _find_or_make(model: type[M], *, lookup: dict[str, Any], make: Callable[[], M], tally: Tally, kind: str) -> M:
+    """Find by natural key, or make through its service."""
+    obj = model._default_manager.filter(**lookup).first()
+    tally.count(kind, obj is None)
+    return obj if obj is not None else make()
+
+
 def _get_or_create(
     model: type[M], *, lookup: dict[str, Any], defaults: dict[str, Any], user: User | None, tally: Tally, kind: str
 ) -> M:
@@ -193,17 +202,19 @@ def demo_load(*, user: User | None = None) -> Tally:
     actors: dict[str, Actor] = {}
     for spec in record["actors"]:
         parent = _lookup(actors, spec["parent"], "parent actor") if "parent" in spec else None
-        actor = _get_or_create(
+        actor = _find_or_make(
             Actor,
             lookup={"name": spec["name"]},
-            defaults={
-                "kind": Actor.Kind(spec["kind"]),
-                "parent": parent,
-                "description": spec.get("description", ""),
-                "name_valid_from": spec.get("name_valid_from"),
-                "name_valid_to": spec.get("name_valid_to"),
-            },
-            user=user,
+            make=functools.partial(
+                services.actor_create,
+                name=spec["name"],
+                kind=Actor.Kind(spec["kind"]),
+                parent=parent,
+                user=user,
+                description=spec.get("description", ""),
+                name_valid_from=spec.get("name_valid_from"),
+                name_valid_to=spec.get("name_valid_to"),
+            ),
             tally=tally,
             kind="actors",
         )
@@ -289,18 +300,20 @@ def demo_load(*, user: User | None = None) -> Tally:
 
     incidents: dict[str, Incident] = {}
     for spec in record["incidents"]:
-        incidents[spec["key"]] = _get_or_create(
+        incidents[spec["key"]] = _find_or_make(
             Incident,
             lookup={"title": spec["title"]},
-            defaults={
-                "description": spec.get("description", ""),
-                "place_name": spec.get("place_name", ""),
-                "agent": Incident.Agent(spec["agent"]) if "agent" in spec else "",
-                "date_start": spec.get("date_start"),
-                "date_end": spec.get("date_end"),
-                "date_precision": DatePrecision(spec["date_precision"]),
-            },
-            user=user,
+            make=functools.partial(
+                services.incident_create,
+                title=spec["title"],
+                user=user,
+                description=spec.get("description", ""),
+                place_name=spec.get("place_name", ""),
+                agent=Incident.Agent(spec["agent"]) if "agent" in spec else "",
+                date_start=spec.get("date_start"),
+                date_end=spec.get("date_end"),
+                date_precision=DatePrecision(spec["date_precision"]),
+            ),
             tally=tally,
             kind="incidents",
         )
@@ -308,33 +321,38 @@ def demo_load(*, user: User | None = None) -> Tally:
     claims: dict[str, Claim] = {}
     tags: dict[str, Tag] = {}
     for spec in record["claims"]:
-        claim = _get_or_create(
-            Claim,
-            lookup={"title": spec["title"]},
-            defaults={
-                "text": spec["text"],
-                "kind": Claim.Kind(spec["kind"]),
-                "alleged_perpetrator": (
-                    _lookup(actors, spec["alleged_perpetrator"], "actor") if "alleged_perpetrator" in spec else None
-                ),
-                "scope_start": spec.get("scope_start"),
-                "scope_end": spec.get("scope_end"),
-                "scope_precision": DatePrecision(spec.get("scope_precision", DatePrecision.MONTH)),
-                "status": Claim.Status.PUBLISHED,
-                "team": team,
-                "created_by": user,
-            },
-            user=user,
-            tally=tally,
-            kind="claims",
-        )
-        claim._history_user = user  # type: ignore[attr-defined]
-        _add_missing(claim.incidents, [_lookup(incidents, key, "incident") for key in spec.get("incidents", [])])
         for name in spec.get("tags", []):
             if name not in tags:
                 tags[name], created = Tag.objects.get_or_create(name=name)
                 tally.count("tags", created)
-        _add_missing(claim.tags, [tags[name] for name in spec.get("tags", [])])
+        claim_incidents = [_lookup(incidents, key, "incident") for key in spec.get("incidents", [])]
+        claim_tags = [tags[name] for name in spec.get("tags", [])]
+        claim = _find_or_make(
+            Claim,
+            lookup={"title": spec["title"]},
+            make=functools.partial(
+                services.claim_create,
+                title=spec["title"],
+                text=spec["text"],
+                kind=Claim.Kind(spec["kind"]),
+                user=user,
+                alleged_perpetrator=(
+                    _lookup(actors, spec["alleged_perpetrator"], "actor") if "alleged_perpetrator" in spec else None
+                ),
+                incidents=claim_incidents,
+                tags=claim_tags,
+                scope_start=spec.get("scope_start"),
+                scope_end=spec.get("scope_end"),
+                scope_precision=DatePrecision(spec.get("scope_precision", DatePrecision.MONTH)),
+                status=Claim.Status.PUBLISHED,
+                team=team,
+            ),
+            tally=tally,
+            kind="claims",
+        )
+        claim._history_user = user  # type: ignore[attr-defined]
+        _add_missing(claim.incidents, claim_incidents)  # a re-run adds what the record gained
+        _add_missing(claim.tags, claim_tags)
         claims[spec["key"]] = claim
 
     for spec in record["stances"]:
