@@ -10,4 +10,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("claims.api.urls")),
     path("", include("claims.urls")),
+    path("", include("claims.workspace.urls")),
 ]

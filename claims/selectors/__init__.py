@@ -304,6 +304,14 @@ def report_source_shown(who: AnyUser | Access, prefix: str = "report__") -> dict
     }
 
 
+def report_fields_shown(who: AnyUser | Access, *names: str, prefix: str = "report__") -> dict[str, Any]:
+    """Annotations ``shown_report_<name>`` for rows that name a report: its
+    fields (of ``reports_for_display``'s ``shown_`` ones) as the asker is shown
+    them; NULL where it may not read the report."""
+    access = _access(who)
+    return {f"shown_report_{name}": _shown(access, name, prefix) for name in names}
+
+
 def report_reached_first_by(*, submission: Submission, report: Report) -> bool:
     """Whether ``submission`` (just linked to ``report``) is how its
     fact-checking team first reaches the report: the team could not read it
@@ -400,16 +408,24 @@ def feeds_due(*, now: datetime.datetime) -> list[int]:
     ]
 
 
-def attribution_matrix(*, claims: QuerySet[Claim], who: AnyUser | Access) -> list[dict]:
+def attribution_matrix(
+    *, claims: QuerySet[Claim], who: AnyUser | Access, as_of: datetime.date | None = None
+) -> list[dict]:
     """For each claim: every actor's latest accepted position, since when it
     has held it, and all its accepted stances oldest first, with their
     report's source as the asker is shown it. Undated stances sort before
-    dated ones; same-day stances by entry order. Two queries, plain values:
-    this is read often and by many."""
+    dated ones; same-day stances by entry order. ``as_of`` keeps the stances
+    stated on or before that day (undated ones, which cannot be placed, are
+    left out): the positions held then. Two queries, plain values: this is
+    read often and by many."""
     claim_list = list(claims.order_by("id").values("id", "title"))
+    accepted = Stance.objects.filter(claim_id__in=[c["id"] for c in claim_list], review_status=ReviewStatus.ACCEPTED)
+    if as_of is not None:
+        accepted = accepted.filter(stated_on__lte=as_of)
     stances = (
-        Stance.objects.filter(claim_id__in=[c["id"] for c in claim_list], review_status=ReviewStatus.ACCEPTED)
-        .order_by("claim_id", "actor__name", "actor_id", F("stated_on").asc(nulls_first=True), "created_at", "id")
+        accepted.order_by(
+            "claim_id", "actor__name", "actor_id", F("stated_on").asc(nulls_first=True), "created_at", "id"
+        )
         .values("id", "claim_id", "actor_id", "actor__name", "actor__kind", "position", "stated_on", "quote")
         .annotate(source=report_source_shown(who)["shown_source"])
     )
