@@ -108,6 +108,10 @@ class MatrixCell:
     def label(self) -> str:
         return Position(self.position).label
 
+    @property
+    def css_class(self) -> str:
+        return f"position-{self.position}"
+
 
 @dataclass
 class MatrixGrid:

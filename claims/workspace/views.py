@@ -197,6 +197,8 @@ def matrix(request: HttpRequest) -> HttpResponseBase:
         )
         header = ["actor", "actor_kind", "claim_id", "claim", "position", "since"]
         return _csv_response("attribution-matrix.csv", header, rows)
+    for claim in grid.claims:  # reversed once a column, not once a cell
+        claim["url"] = reverse("workspace:claim", args=[claim["id"]])
     query = request.GET.copy()
     query["format"] = "csv"
     context = {
