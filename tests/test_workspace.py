@@ -38,6 +38,13 @@ def test_a_visitor_not_signed_in_is_sent_to_the_login_page(anonymous_client, nam
     assert response["Location"] == f"{reverse('admin:login')}?next={url}"
 
 
+def test_staff_not_verified_by_their_second_factor_are_sent_to_the_login_page(researcher_client, settings):
+    settings.ADMIN_OTP_REQUIRED = True
+    response = researcher_client.get(reverse("workspace:matrix"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
 def test_the_timeline_csv_needs_a_login_too(anonymous_client):
     response = anonymous_client.get(reverse("workspace:claim-timeline-csv", args=[1]))
     assert response.status_code == 302
