@@ -215,7 +215,7 @@ def test_the_dossier_reads_in_a_fixed_number_of_queries(
 @pytest.mark.parametrize("size", [2, 15])
 def test_the_matrix_reads_in_a_fixed_number_of_queries(researcher_client, size, django_assert_max_num_queries):
     _history(size, size)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(9):
         response = researcher_client.get(reverse("workspace:matrix"))
     assert len(response.context["rows"]) == size
     assert all(cell is not None for _, cells in response.context["rows"] for _, cell in cells)
@@ -290,3 +290,21 @@ def test_pages_send_no_inline_style_or_script(researcher_client, dossier_claim):
     ):
         page = researcher_client.get(url).content.decode()
         assert "style=" not in page and "<script" not in page and "<style" not in page
+
+
+def test_the_matrix_shows_claims_with_stances_at_most_its_limit_and_filters_by_tag(researcher_client, monkeypatch):
+    from claims.selectors import workspace
+
+    monkeypatch.setattr(workspace, "MATRIX_CLAIMS", 2)
+    factories.ClaimFactory(title="No stance yet")
+    tagged = factories.ClaimFactory(title="Tagged claim")
+    tagged.tags.add(factories.TagFactory(name="sarin"))
+    for claim in [tagged, *(factories.ClaimFactory() for _ in range(2))]:
+        factories.StanceFactory(claim=claim)
+    url = reverse("workspace:matrix")
+
+    response = researcher_client.get(url)
+    assert len(response.context["grid"].claims) == 2 and response.context["grid"].more
+    assert "No stance yet" not in response.content.decode()
+    only = researcher_client.get(url, {"tag": "sarin"}).context["grid"]
+    assert ([c["title"] for c in only.claims], only.more) == (["Tagged claim"], False)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 
 from claims.models import (
     Actor,
@@ -38,6 +38,7 @@ from claims.selectors import (
 )
 
 LATEST = 5  # rows of each list on the home page
+MATRIX_CLAIMS = 50  # columns of the matrix page at most
 
 
 def claim_for_dossier(*, pk: int, who: AnyUser | Access) -> Claim:
@@ -117,6 +118,7 @@ class MatrixCell:
 class MatrixGrid:
     claims: list[dict]  # {"id", "title"}
     actors: list[dict]  # {"id", "name", "kind"}, by name
+    more: bool = False  # more claims matched than are shown
     cells: dict[tuple[int, int], MatrixCell] = field(default_factory=dict)  # (actor id, claim id)
 
     def rows(self) -> list[tuple[dict, list[tuple[dict, MatrixCell | None]]]]:
@@ -127,13 +129,27 @@ class MatrixGrid:
         ]
 
 
-def matrix_grid(*, who: AnyUser | Access, as_of: datetime.date | None = None) -> MatrixGrid:
-    """Actors × the claims the asker may see: each actor's latest accepted
-    position on each claim (as of a date, if given) and since when, from
-    ``attribution_matrix`` (the API's): three queries."""
-    rows = attribution_matrix(claims=claims_visible_to(who), who=who, as_of=as_of)
+def matrix_grid(
+    *, who: AnyUser | Access, as_of: datetime.date | None = None, tag: str = "", limit: int | None = None
+) -> MatrixGrid:
+    """Actors × the claims the asker may see that have an accepted stance (by
+    then, ``as_of``; tagged ``tag``, if given): at most ``limit`` claims, the
+    last changed (``MatrixGrid.more`` says whether there were more), each
+    actor's latest accepted position on each and since when, from
+    ``attribution_matrix`` (the API's). Four queries."""
+    limit = MATRIX_CLAIMS if limit is None else limit
+    stances = Stance.objects.filter(claim=OuterRef("pk"), review_status=ReviewStatus.ACCEPTED)
+    if as_of is not None:
+        stances = stances.filter(stated_on__lte=as_of)
+    claims = claims_visible_to(who).filter(Exists(stances))
+    if tag:
+        claims = claims.filter(tags__name=tag)
+    ids = list(claims.order_by("-updated_at", "-pk").values_list("pk", flat=True)[: limit + 1])
+    rows = attribution_matrix(claims=Claim.objects.filter(pk__in=ids[:limit]), who=who, as_of=as_of)
     actors: dict[int, dict] = {}
-    grid = MatrixGrid(claims=[{"id": row["claim"], "title": row["title"]} for row in rows], actors=[])
+    grid = MatrixGrid(
+        claims=[{"id": row["claim"], "title": row["title"]} for row in rows], actors=[], more=len(ids) > limit
+    )
     for row in rows:
         for entry in row["actors"]:
             actor = entry["actor"]
@@ -163,6 +179,10 @@ def suggestions_pending(who: AnyUser | Access) -> QuerySet[StanceSuggestion]:
 def reports_failed(who: AnyUser | Access) -> QuerySet[Report]:
     """Reports whose matching failed, as the asker is shown them, latest first."""
     return reports_for_display(who).filter(status=Report.Status.FAILED).defer("text").order_by("-updated_at", "-pk")
+
+
+def tag_names() -> list[str]:
+    return list(Tag.objects.order_by("name").values_list("name", flat=True))
 
 
 def claims_listed(who: AnyUser | Access) -> QuerySet[Claim]:

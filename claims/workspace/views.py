@@ -204,7 +204,8 @@ def _as_of(value: str | None) -> tuple[datetime.date | None, str]:
 @signed_in
 def matrix(request: HttpRequest) -> HttpResponseBase:
     as_of, error = _as_of(request.GET.get("as_of"))
-    grid = reads.matrix_grid(who=request.user, as_of=as_of)
+    tag = request.GET.get("tag", "")
+    grid = reads.matrix_grid(who=request.user, as_of=as_of, tag=tag)
     if request.GET.get("format") == "csv":
         rows = (
             [actor["name"], Actor.Kind(actor["kind"]).label, claim["id"], claim["title"], cell.label, cell.since]
@@ -223,6 +224,9 @@ def matrix(request: HttpRequest) -> HttpResponseBase:
         "rows": grid.rows(),
         "as_of": as_of,
         "as_of_error": error,
+        "tag": tag,
+        "tags": reads.tag_names(),
+        "limit": len(grid.claims),
         "csv_url": f"{reverse('workspace:matrix')}?{query.urlencode()}",
     }
     return render(request, "workspace/matrix.html", context)
