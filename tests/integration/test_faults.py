@@ -132,7 +132,13 @@ def test_worker_killed_repeatedly_loses_and_duplicates_nothing(demo_claims, own_
 
     def ingest() -> None:  # in a thread, as the API would, while workers are killed
         try:
-            for text in _texts("kill", 500):
+            for i, text in enumerate(_texts("kill", 500)):
+                # Reports keep coming until the workers have been killed three times: a fast
+                # worker would otherwise settle every report before the third kill.
+                if i and i % 125 == 0:
+                    until = time.monotonic() + 30
+                    while kills < min(i // 125, 3) and time.monotonic() < until:
+                        time.sleep(0.05)
                 ids.extend(_submit([text]))
         finally:
             connection.close()
