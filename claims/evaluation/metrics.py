@@ -26,13 +26,14 @@ flags file lists them.
 from __future__ import annotations
 
 import csv
-import gzip
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from claims.matching.evaluation import open_text
 
 # The figures score.py prints with four decimals, in its order.
 RATES = (
@@ -57,9 +58,7 @@ COUNTS = (
 
 def read_jsonl(path: Path | str) -> list[dict[str, Any]]:
     """One JSON object a line, from a ``.jsonl`` or ``.jsonl.gz`` file."""
-    path = str(path)
-    opener: Any = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as fh:
+    with open_text(path) as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
 

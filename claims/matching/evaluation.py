@@ -18,7 +18,7 @@ from claims.matching.types import ClaimDoc, IncidentDoc
 # --- loading -----------------------------------------------------------------------
 
 
-def _open_text(path: Path | str):
+def open_text(path: Path | str):
     path = Path(path)
     if path.suffix == ".gz":
         return gzip.open(path, "rt", encoding="utf-8")
@@ -28,7 +28,7 @@ def _open_text(path: Path | str):
 def load_claims(path: Path | str) -> list[ClaimDoc]:
     """Claims from .jsonl or .jsonl.gz, as the product indexes them: title and text."""
     docs = []
-    with _open_text(path) as fh:
+    with open_text(path) as fh:
         for line in fh:
             if line.strip():
                 row = json.loads(line)
@@ -38,7 +38,7 @@ def load_claims(path: Path | str) -> list[ClaimDoc]:
 
 def load_queries(path: Path | str) -> dict[str, str]:
     queries = {}
-    with _open_text(path) as fh:
+    with open_text(path) as fh:
         for line in fh:
             if line.strip():
                 qid, _, text = line.rstrip("\n").partition("\t")
@@ -49,7 +49,7 @@ def load_queries(path: Path | str) -> dict[str, str]:
 def load_qrels(path: Path | str) -> dict[str, set[str]]:
     """TREC qrels (query 0 claim relevance), whitespace separated."""
     qrels: dict[str, set[str]] = {}
-    with _open_text(path) as fh:
+    with open_text(path) as fh:
         for line in fh:
             parts = line.split()
             if len(parts) >= 4 and int(parts[3]) > 0:
@@ -322,7 +322,7 @@ def load_domain(folder: Path | str) -> DomainSet:
     from claims.matching.types import AliasEntry
 
     folder = Path(folder)
-    actors = [json.loads(line) for line in _open_text(folder / "actors.jsonl") if line.strip()]
+    actors = [json.loads(line) for line in open_text(folder / "actors.jsonl") if line.strip()]
     names = {
         a["name"]: [a["name"]] + [x["name"] for x in a.get("aliases", []) if not x.get("ambiguous")] for a in actors
     }
@@ -332,7 +332,7 @@ def load_domain(folder: Path | str) -> DomainSet:
         for x in a.get("aliases", [])
     ]
     claims = []
-    for line in _open_text(folder / "claims.jsonl"):
+    for line in open_text(folder / "claims.jsonl"):
         if not line.strip():
             continue
         row = json.loads(line)
@@ -367,7 +367,7 @@ def load_domain(folder: Path | str) -> DomainSet:
     if not articles.exists():
         articles = folder / "articles.jsonl"
     reports = []
-    for line in _open_text(articles):
+    for line in open_text(articles):
         if not line.strip():
             continue
         row = json.loads(line)
