@@ -69,6 +69,7 @@ reads it.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -278,11 +279,14 @@ class Suggester:
         outlets = set(outlet_ids)
         claim_terms = set(analyze(f"{claim.title} {claim.text}"))
         found: dict[tuple, Suggestion] = {}
-        previous = ""
-        for sentence in split_sentences(text) if sentences is None else sentences:
-            if sentence.end <= start or sentence.start >= end:
-                previous = sentence.text
-                continue
+        sentences = split_sentences(text) if sentences is None else sentences
+        # The sentences overlapping the passage, found by bisection (a long report has
+        # thousands, and each of its flags' passages is read), with the one before.
+        first = bisect.bisect_right(sentences, start, key=lambda p: p.end)
+        previous = sentences[first - 1].text if first else ""
+        for sentence in (sentences[i] for i in range(first, len(sentences))):
+            if sentence.start >= end:
+                break
             context, previous = previous, sentence.text
             for s in self._sentence(sentence.text, sentence.start, claim, claim_terms, outlets, context):
                 s = _dated(s, sentence.text, published, published_precision)
